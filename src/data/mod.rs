@@ -1,0 +1,1 @@
+//! Datasets: named columns with roles, CSV import, generator presets, train/test split.

@@ -1,1 +1,7 @@
+//! Density Workbench: train and inspect density networks p(y|x).
+//!
+//! The core (`data`, `nn`, `worker`, `export`) never depends on the GUI; the `app` module
+//! exists only with the `gui` feature.
+
 pub mod data;
+pub mod nn;

@@ -1,0 +1,118 @@
+//! Adam with Keras's update rule and defaults (β1 0.9, β2 0.999, ε 1e-7):
+//! θ ← θ − lr·√(1−β2ᵗ)/(1−β1ᵗ) · m / (√v + ε).
+//! The state is plain data, so pausing and resuming (or saving) a run is exact.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AdamConfig {
+    pub learning_rate: f64,
+    pub beta1: f64,
+    pub beta2: f64,
+    pub epsilon: f64,
+}
+
+impl Default for AdamConfig {
+    fn default() -> Self {
+        AdamConfig {
+            learning_rate: 1e-3,
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 1e-7,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Adam {
+    pub config: AdamConfig,
+    pub step: u64,
+    pub m: Vec<f32>,
+    pub v: Vec<f32>,
+}
+
+impl Adam {
+    pub fn new(config: AdamConfig, n_params: usize) -> Self {
+        Adam {
+            config,
+            step: 0,
+            m: vec![0.0; n_params],
+            v: vec![0.0; n_params],
+        }
+    }
+
+    /// One update of `params` with `grads` (same length).
+    pub fn update(&mut self, params: &mut [f32], grads: &[f32]) {
+        debug_assert_eq!(params.len(), grads.len());
+        self.step += 1;
+        let AdamConfig {
+            learning_rate,
+            beta1,
+            beta2,
+            epsilon,
+        } = self.config;
+        let t = self.step as f64;
+        let lr_t = (learning_rate * (1.0 - beta2.powf(t)).sqrt() / (1.0 - beta1.powf(t))) as f32;
+        // 1 − β is formed in f64: in f32, 1 − 0.999f32 is off by 5e-5 relative.
+        let (b1, b2, eps) = (beta1 as f32, beta2 as f32, epsilon as f32);
+        let (c1, c2) = ((1.0 - beta1) as f32, (1.0 - beta2) as f32);
+        for (((p, &g), m), v) in params
+            .iter_mut()
+            .zip(grads)
+            .zip(&mut self.m)
+            .zip(&mut self.v)
+        {
+            *m = b1 * *m + c1 * g;
+            *v = b2 * *v + c2 * g * g;
+            *p -= lr_t * *m / (v.sqrt() + eps);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_step_matches_hand_computation() {
+        // t = 1: m = 0.1 g, v = 0.001 g², lr_t = lr·√0.001/0.1,
+        // Δ = lr_t · 0.1g / (√0.001 |g| + ε) ≈ lr · sign(g).
+        let mut adam = Adam::new(
+            AdamConfig {
+                learning_rate: 0.01,
+                ..AdamConfig::default()
+            },
+            2,
+        );
+        let mut params = [1.0f32, -2.0];
+        adam.update(&mut params, &[0.5, -4.0]);
+        let expected = |p: f64, g: f64| {
+            let m = 0.1 * g;
+            let v = 0.001 * g * g;
+            let lr_t = 0.01 * (0.001f64).sqrt() / 0.1;
+            p - lr_t * m / (v.sqrt() + 1e-7)
+        };
+        assert!((params[0] as f64 - expected(1.0, 0.5)).abs() < 1e-6);
+        assert!((params[1] as f64 - expected(-2.0, -4.0)).abs() < 1e-6);
+        assert!((params[0] - 0.99).abs() < 1e-5 && (params[1] + 1.99).abs() < 1e-5);
+        assert_eq!(adam.step, 1);
+    }
+
+    #[test]
+    fn second_step_uses_bias_corrected_moments() {
+        let mut adam = Adam::new(AdamConfig::default(), 1);
+        let mut p = [0.0f32];
+        adam.update(&mut p, &[1.0]);
+        adam.update(&mut p, &[3.0]);
+        let m = 0.9 * 0.1 + 0.1 * 3.0;
+        let v = 0.999 * 0.001 + 0.001 * 9.0;
+        let lr_t = 1e-3 * (1.0f64 - 0.999f64.powi(2)).sqrt() / (1.0 - 0.9f64.powi(2));
+        let first = -1e-3 * 0.001f64.sqrt() / 0.1 * 0.1 / (0.001f64.sqrt() + 1e-7);
+        let expected = first - lr_t * m / (f64::sqrt(v) + 1e-7);
+        assert!(
+            (p[0] as f64 - expected).abs() < 1e-8,
+            "{} vs {expected}",
+            p[0]
+        );
+    }
+}

@@ -1,0 +1,52 @@
+//! The float type the loss functions are written over: f32 uses the vectorisable
+//! approximations of `fastmath` (training), f64 the exact std functions (gradient checks,
+//! reference values).
+
+use num_traits::Float;
+
+pub trait Scalar: Float + Default + std::fmt::Debug + 'static {
+    fn exp_fast(self) -> Self;
+    fn softplus(self) -> Self;
+    fn sigmoid(self) -> Self;
+    fn from_f64(v: f64) -> Self;
+    fn to_f64(self) -> f64;
+}
+
+impl Scalar for f32 {
+    #[inline(always)]
+    fn exp_fast(self) -> f32 {
+        super::fastmath::exp(self)
+    }
+    #[inline(always)]
+    fn softplus(self) -> f32 {
+        super::fastmath::softplus(self)
+    }
+    #[inline(always)]
+    fn sigmoid(self) -> f32 {
+        super::fastmath::sigmoid(self)
+    }
+    fn from_f64(v: f64) -> f32 {
+        v as f32
+    }
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+}
+
+impl Scalar for f64 {
+    fn exp_fast(self) -> f64 {
+        self.exp()
+    }
+    fn softplus(self) -> f64 {
+        super::activation::softplus(self)
+    }
+    fn sigmoid(self) -> f64 {
+        super::activation::sigmoid(self)
+    }
+    fn from_f64(v: f64) -> f64 {
+        v
+    }
+    fn to_f64(self) -> f64 {
+        self
+    }
+}

@@ -19,3 +19,8 @@ pub use mlp::{LayerSpec, Mlp};
 pub use model::{Model, ModelSpec, Scores};
 pub use predictive::{NormalMixture, Predictive};
 pub use scaler::Scaler;
+pub mod config;
+pub mod trainer;
+
+pub use config::{ConfigError, EarlyStopping, TrainConfig};
+pub use trainer::{EpochRecord, StepReport, StopReason, Trainer};

@@ -24,3 +24,5 @@ pub mod trainer;
 
 pub use config::{ConfigError, EarlyStopping, TrainConfig};
 pub use trainer::{EpochRecord, StepReport, StopReason, Trainer};
+pub mod view;
+pub use view::{Curves, PredictionView, ViewSpec};

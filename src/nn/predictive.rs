@@ -153,36 +153,47 @@ impl NormalMixture {
         (self.quantile(tail), self.quantile(1.0 - tail))
     }
 
-    /// The global mode. Mixtures have no closed form: fixed-point (mean-shift) iterations,
-    /// which climb the density monotonically, start from every component with a visible
-    /// weight and from the best point of a coarse grid; the highest end point wins.
+    /// The global mode. Mixtures have no closed form: the best local maxima of a 257-point
+    /// grid, plus any component whose own peak could beat the grid, are refined by mean-shift
+    /// iterations (which climb the density monotonically); the highest end point wins.
     pub fn mode(&self) -> f64 {
         let (lo, hi) = self.support(4.0);
-        let grid_best = (0..=256)
-            .map(|i| lo + (hi - lo) * i as f64 / 256.0)
+        let n = 257;
+        let grid: Vec<(f64, f64)> = (0..n)
+            .map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64)
             .map(|y| (y, self.log_prob(y)))
-            .fold(
-                (lo, f64::NEG_INFINITY),
-                |best, c| if c.1 > best.1 { c } else { best },
-            );
-        let starts = self
+            .collect();
+        let mut peaks: Vec<(f64, f64)> = (0..n)
+            .filter(|&i| {
+                let v = grid[i].1;
+                (i == 0 || grid[i - 1].1 <= v) && (i == n - 1 || grid[i + 1].1 <= v)
+            })
+            .map(|i| grid[i])
+            .collect();
+        peaks.sort_by(|a, b| b.1.total_cmp(&a.1));
+        peaks.truncate(3);
+        let grid_best = peaks.first().map_or(f64::NEG_INFINITY, |p| p.1);
+        let sharp_components = self
             .iter()
-            .filter(|(w, _, _)| *w > 1e-3)
-            .map(|(_, mu, _)| mu)
-            .chain(std::iter::once(grid_best.0));
-        starts
+            .filter(|(w, _, s)| (w / s).ln() - LN_SQRT_2PI > grid_best)
+            .map(|(_, mu, _)| mu);
+        peaks
+            .iter()
+            .map(|p| p.0)
+            .chain(sharp_components)
             .map(|start| {
                 let y = self.mean_shift(start);
                 (y, self.log_prob(y))
             })
-            .fold((grid_best.0, grid_best.1), |best, c| {
-                if c.1 > best.1 { c } else { best }
-            })
+            .fold(
+                (lo, f64::NEG_INFINITY),
+                |best, c| if c.1 > best.1 { c } else { best },
+            )
             .0
     }
 
     fn mean_shift(&self, mut y: f64) -> f64 {
-        for _ in 0..200 {
+        for _ in 0..100 {
             let (mut num, mut den) = (0.0, 0.0);
             for c in 0..self.len() {
                 let precision = 1.0 / (self.scales[c] * self.scales[c]);

@@ -1,0 +1,451 @@
+//! The background training thread. Commands go in, events come out over crossbeam channels;
+//! the worker wakes the UI through an injected callback, so this module knows nothing of the
+//! GUI toolkit. Dropping the handle stops the thread and joins it.
+
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
+
+use crate::data::Dataset;
+use crate::nn::{
+    ConfigError, EpochRecord, Model, PredictionView, Scores, StopReason, TrainConfig, Trainer,
+    ViewSpec,
+};
+
+/// The UI's wake-up call (in the app: `ctx.request_repaint()`).
+pub type WakeFn = Arc<dyn Fn() + Send + Sync>;
+
+/// Shortest time between two prediction snapshots.
+const SNAPSHOT_INTERVAL: Duration = Duration::from_millis(100);
+/// Snapshots may take at most this fraction of the worker's time.
+const SNAPSHOT_BUDGET: f64 = 0.05;
+/// Per-step losses are sent in batches at most this often.
+const LOSS_FLUSH_INTERVAL: Duration = Duration::from_millis(50);
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Pause,
+    Resume,
+    /// While paused: train one more epoch, then pause again.
+    StepEpoch,
+    Stop,
+    /// The slice of input space that snapshots should cover.
+    SetView(ViewSpec),
+}
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    Started {
+        steps_per_epoch: usize,
+        epochs: usize,
+        threads: usize,
+    },
+    /// Per-step batch losses (original units; NaN for a skipped step), from step `first_step`.
+    Losses {
+        first_step: u64,
+        losses: Vec<f32>,
+    },
+    Progress {
+        steps: u64,
+        epoch: usize,
+        steps_per_sec: f64,
+        train_secs: f64,
+    },
+    Epoch(EpochRecord),
+    /// The live model and, when a view is set, its predictions over it.
+    Snapshot {
+        model: Arc<Model>,
+        view: Option<Arc<PredictionView>>,
+    },
+    Paused,
+    Resumed,
+    Finished(Box<RunOutcome>),
+}
+
+/// The end of a run: why it ended, the final model and its scores on the whole sets.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    pub reason: StopReason,
+    pub model: Arc<Model>,
+    pub view: Option<Arc<PredictionView>>,
+    pub history: Vec<EpochRecord>,
+    pub steps: u64,
+    pub train_secs: f64,
+    pub train_scores: Scores,
+    pub test_scores: Option<Scores>,
+}
+
+pub struct TrainingWorker {
+    commands: Sender<Command>,
+    events: Receiver<Event>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl TrainingWorker {
+    /// Validates `config` against the data (fast), then trains on a new thread.
+    pub fn spawn(
+        config: TrainConfig,
+        train: Arc<Dataset>,
+        test: Option<Arc<Dataset>>,
+        view: Option<ViewSpec>,
+        wake: WakeFn,
+    ) -> Result<TrainingWorker, ConfigError> {
+        config.validate(&train, test.as_deref())?;
+        let (command_tx, command_rx) = crossbeam_channel::unbounded();
+        let (event_tx, event_rx) = crossbeam_channel::unbounded();
+        let handle = std::thread::Builder::new()
+            .name("training".into())
+            .spawn(move || {
+                let mut run = WorkerLoop {
+                    events: event_tx,
+                    commands: command_rx,
+                    wake,
+                    view,
+                    paused: false,
+                    epoch_then_pause: false,
+                };
+                run.train(config, &train, test.as_deref());
+            })
+            .ok();
+        Ok(TrainingWorker {
+            commands: command_tx,
+            events: event_rx,
+            handle,
+        })
+    }
+
+    /// Sends a command; a worker that has finished ignores it.
+    pub fn send(&self, command: Command) {
+        let _ = self.commands.send(command);
+    }
+
+    /// Takes pending events until `budget` has elapsed (the UI calls this every frame).
+    pub fn drain(&self, budget: Duration) -> Vec<Event> {
+        let started = Instant::now();
+        let mut out = Vec::new();
+        while started.elapsed() < budget {
+            match self.events.try_recv() {
+                Ok(event) => out.push(event),
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+            }
+        }
+        out
+    }
+
+    /// Blocks until the next event (tests and the CLI); `None` once the worker has ended.
+    pub fn recv_timeout(&self, timeout: Duration) -> Option<Event> {
+        self.events.recv_timeout(timeout).ok()
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.handle.as_ref().is_some_and(|h| !h.is_finished())
+    }
+}
+
+impl Drop for TrainingWorker {
+    fn drop(&mut self) {
+        let _ = self.commands.send(Command::Stop);
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+struct WorkerLoop {
+    events: Sender<Event>,
+    commands: Receiver<Command>,
+    wake: WakeFn,
+    view: Option<ViewSpec>,
+    paused: bool,
+    epoch_then_pause: bool,
+}
+
+impl WorkerLoop {
+    fn emit(&self, event: Event) {
+        let _ = self.events.send(event);
+        (self.wake)();
+    }
+
+    fn train(&mut self, config: TrainConfig, train: &Dataset, test: Option<&Dataset>) {
+        let Ok(mut trainer) = Trainer::new(config, train, test) else {
+            return; // validated in spawn(); cannot fail here
+        };
+        self.emit(Event::Started {
+            steps_per_epoch: trainer.steps_per_epoch(),
+            epochs: trainer.config().epochs,
+            threads: trainer.threads(),
+        });
+        let mut losses: Vec<f32> = Vec::new();
+        let mut first_step = 0;
+        let mut last_flush = Instant::now();
+        let mut next_snapshot = Instant::now();
+        let (mut rate_steps, mut rate_secs) = (0u64, 0.0f64);
+        while !trainer.is_finished() {
+            if !self.handle_commands(&mut trainer) {
+                break;
+            }
+            if self.paused {
+                continue;
+            }
+            let secs_before = trainer.train_secs();
+            let report = trainer.step();
+            rate_steps += 1;
+            rate_secs += trainer.train_secs() - secs_before;
+            losses.push(report.loss.map_or(f32::NAN, |l| l as f32));
+            if last_flush.elapsed() >= LOSS_FLUSH_INTERVAL || report.epoch.is_some() {
+                let steps = trainer.steps();
+                self.emit(Event::Losses {
+                    first_step,
+                    losses: std::mem::take(&mut losses),
+                });
+                first_step = steps;
+                self.emit(Event::Progress {
+                    steps,
+                    epoch: trainer.epochs_done(),
+                    steps_per_sec: if rate_secs > 0.0 {
+                        rate_steps as f64 / rate_secs
+                    } else {
+                        0.0
+                    },
+                    train_secs: trainer.train_secs(),
+                });
+                (rate_steps, rate_secs) = (0, 0.0);
+                last_flush = Instant::now();
+            }
+            if let Some(record) = report.epoch {
+                self.emit(Event::Epoch(record));
+                if self.epoch_then_pause {
+                    self.epoch_then_pause = false;
+                    self.paused = true;
+                    self.emit(Event::Paused);
+                }
+            }
+            if Instant::now() >= next_snapshot || report.epoch.is_some() {
+                let started = Instant::now();
+                self.send_snapshot(trainer.model());
+                let cost = started.elapsed();
+                next_snapshot =
+                    Instant::now() + SNAPSHOT_INTERVAL.max(cost.div_f64(SNAPSHOT_BUDGET));
+            }
+        }
+        trainer.stop(); // no-op unless the loop was left by a Stop command
+        let model = Arc::new(trainer.model().clone());
+        let outcome = RunOutcome {
+            reason: trainer
+                .stop_reason()
+                .cloned()
+                .unwrap_or(StopReason::StoppedByUser),
+            view: self
+                .view
+                .as_ref()
+                .map(|v| Arc::new(PredictionView::compute(&model, v))),
+            history: trainer.history().to_vec(),
+            steps: trainer.steps(),
+            train_secs: trainer.train_secs(),
+            train_scores: model.score(train),
+            test_scores: test.map(|t| model.score(t)),
+            model,
+        };
+        self.emit(Event::Finished(Box::new(outcome)));
+    }
+
+    fn send_snapshot(&self, model: &Model) {
+        let model = Arc::new(model.clone());
+        let view = self
+            .view
+            .as_ref()
+            .map(|v| Arc::new(PredictionView::compute(&model, v)));
+        self.emit(Event::Snapshot { model, view });
+    }
+
+    /// Applies pending commands (blocking while paused). Returns false to stop the run.
+    fn handle_commands(&mut self, trainer: &mut Trainer) -> bool {
+        loop {
+            let command = if self.paused {
+                match self.commands.recv() {
+                    Ok(c) => c,
+                    Err(_) => return false, // the handle is gone
+                }
+            } else {
+                match self.commands.try_recv() {
+                    Ok(c) => c,
+                    Err(TryRecvError::Empty) => return true,
+                    Err(TryRecvError::Disconnected) => return false,
+                }
+            };
+            match command {
+                Command::Stop => return false,
+                Command::Pause => {
+                    if !self.paused {
+                        self.paused = true;
+                        self.emit(Event::Paused);
+                    }
+                }
+                Command::Resume => {
+                    self.epoch_then_pause = false;
+                    if self.paused {
+                        self.paused = false;
+                        self.emit(Event::Resumed);
+                    }
+                    return true;
+                }
+                Command::StepEpoch => {
+                    self.epoch_then_pause = true;
+                    self.paused = false;
+                    return true;
+                }
+                Command::SetView(view) => {
+                    self.view = Some(view);
+                    if self.paused {
+                        self.send_snapshot(trainer.model());
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::{Activation, Head, LayerSpec};
+
+    fn data(n: usize) -> Arc<Dataset> {
+        let x: Vec<f64> = (0..n)
+            .map(|i| (i as f64 * 0.618_034).fract() * 2.0 - 1.0)
+            .collect();
+        let y = x
+            .iter()
+            .enumerate()
+            .map(|(i, v)| 2.0 * v + (i as f64 * 1.7).sin() * 0.3)
+            .collect();
+        Arc::new(Dataset {
+            x_names: vec!["x".into()],
+            y_name: "y".into(),
+            x,
+            y,
+        })
+    }
+
+    fn config(epochs: usize) -> TrainConfig {
+        TrainConfig {
+            hidden: vec![LayerSpec::new(8, Activation::Tanh)],
+            head: Head::Mixture { components: 2 },
+            epochs,
+            batch_size: 16,
+            learning_rate: 1e-2,
+            threads: 1,
+            ..TrainConfig::default()
+        }
+    }
+
+    fn view() -> ViewSpec {
+        ViewSpec {
+            x_column: 0,
+            plane_column: None,
+            base_inputs: vec![0.0],
+            x_range: (-1.0, 1.0),
+            y_range: (-3.0, 3.0),
+            nx: 20,
+            ny: 30,
+        }
+    }
+
+    fn wait_finished(worker: &TrainingWorker) -> (Vec<Event>, RunOutcome) {
+        let mut seen = Vec::new();
+        while let Some(event) = worker.recv_timeout(Duration::from_secs(30)) {
+            if let Event::Finished(outcome) = event {
+                return (seen, *outcome);
+            }
+            seen.push(event);
+        }
+        panic!("the worker ended without a Finished event");
+    }
+
+    #[test]
+    fn runs_to_completion_and_reports_everything() {
+        let wakes = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = wakes.clone();
+        let wake: WakeFn = Arc::new(move || {
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        });
+        let worker =
+            TrainingWorker::spawn(config(3), data(200), Some(data(50)), Some(view()), wake)
+                .expect("valid");
+        let (events, outcome) = wait_finished(&worker);
+        assert_eq!(outcome.reason, StopReason::Completed);
+        assert_eq!(outcome.history.len(), 3);
+        assert_eq!(outcome.steps, 3 * 13);
+        let epochs = events
+            .iter()
+            .filter(|e| matches!(e, Event::Epoch(_)))
+            .count();
+        assert_eq!(epochs, 3);
+        let losses: usize = events
+            .iter()
+            .map(|e| {
+                if let Event::Losses { losses, .. } = e {
+                    losses.len()
+                } else {
+                    0
+                }
+            })
+            .sum();
+        assert_eq!(losses, 39);
+        let view = outcome.view.expect("view");
+        assert_eq!(view.grid.len(), 20 * 30);
+        assert_eq!(view.curves.mean.len(), 20);
+        assert!(wakes.load(std::sync::atomic::Ordering::Relaxed) >= events.len());
+        assert!(outcome.test_scores.is_some());
+    }
+
+    #[test]
+    fn pause_step_resume_and_stop() {
+        let worker = TrainingWorker::spawn(config(1000), data(400), None, None, Arc::new(|| {}))
+            .expect("valid");
+        worker.send(Command::Pause);
+        // Wait for the Paused acknowledgement.
+        while let Some(e) = worker.recv_timeout(Duration::from_secs(10)) {
+            if matches!(e, Event::Paused) {
+                break;
+            }
+        }
+        // Nothing but possibly already-queued events arrives while paused; then one epoch on request.
+        worker.send(Command::StepEpoch);
+        let mut got_epoch = false;
+        while let Some(e) = worker.recv_timeout(Duration::from_secs(10)) {
+            match e {
+                Event::Epoch(_) => got_epoch = true,
+                Event::Paused if got_epoch => break,
+                _ => {}
+            }
+        }
+        assert!(got_epoch);
+        worker.send(Command::Resume);
+        worker.send(Command::Stop);
+        let (_, outcome) = wait_finished(&worker);
+        assert_eq!(outcome.reason, StopReason::StoppedByUser);
+        assert!(outcome.history.len() < 1000);
+    }
+
+    #[test]
+    fn invalid_settings_are_refused_before_starting() {
+        let bad = TrainConfig {
+            head: Head::Bernoulli,
+            ..config(1)
+        };
+        let err = TrainingWorker::spawn(bad, data(10), None, None, Arc::new(|| {})).err();
+        assert!(matches!(err, Some(ConfigError::NonBinaryTarget { .. })));
+    }
+
+    #[test]
+    fn dropping_the_handle_stops_the_thread() {
+        let worker =
+            TrainingWorker::spawn(config(100_000), data(1000), None, None, Arc::new(|| {}))
+                .expect("valid");
+        std::thread::sleep(Duration::from_millis(50));
+        drop(worker); // joins; the test would hang if the worker ignored Stop
+    }
+}

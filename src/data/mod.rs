@@ -1,1 +1,21 @@
 //! Datasets: named columns with roles, CSV import, generator presets, train/test split.
+//!
+//! * [`Dataset`]: numeric inputs and one target, row-major, always finite.
+//! * [`Table`] ([`load_table`], [`parse_table`]): a CSV/TSV file as text cells; [`Table::select`]
+//!   turns chosen columns into a [`Dataset`].
+//! * [`Preset`]: seeded synthetic datasets, with the exact conditional density ([`Truth`]) for
+//!   the regression presets and `xor`.
+//!
+//! Every error is a [`DataError`] whose message names the file, the 1-based line and the column
+//! where that applies.
+
+mod dataset;
+mod error;
+mod select;
+mod split;
+mod table;
+
+pub use dataset::{ColumnStats, Dataset};
+pub use error::DataError;
+pub use select::{ColumnRoles, MissingPolicy, Selection, is_missing};
+pub use table::{Table, load_table, parse_table};

@@ -1,29 +1,21 @@
 //! Datasets: named columns with roles, CSV import, generator presets, train/test split.
-//! (Minimal stand-in until the data module lands.)
+//!
+//! * [`Dataset`]: numeric inputs and one target, row-major, always finite.
+//! * [`Table`] ([`load_table`], [`parse_table`]): a CSV/TSV file as text cells; [`Table::select`]
+//!   turns chosen columns into a [`Dataset`].
+//! * [`Preset`]: seeded synthetic datasets, with the exact conditional density ([`Truth`]) for
+//!   the regression presets and `xor`.
+//!
+//! Every error is a [`DataError`] whose message names the file, the 1-based line and the column
+//! where that applies.
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Dataset {
-    pub x_names: Vec<String>,
-    pub y_name: String,
-    pub x: Vec<f64>,
-    pub y: Vec<f64>,
-}
+mod dataset;
+mod error;
+mod select;
+mod split;
+mod table;
 
-impl Dataset {
-    pub fn len(&self) -> usize {
-        self.y.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.y.is_empty()
-    }
-    pub fn n_inputs(&self) -> usize {
-        self.x_names.len()
-    }
-    pub fn x_row(&self, i: usize) -> &[f64] {
-        let d = self.n_inputs();
-        &self.x[i * d..(i + 1) * d]
-    }
-    pub fn is_binary_target(&self) -> bool {
-        self.y.iter().all(|&v| v == 0.0 || v == 1.0)
-    }
-}
+pub use dataset::{ColumnStats, Dataset};
+pub use error::DataError;
+pub use select::{ColumnRoles, MissingPolicy, Selection, is_missing};
+pub use table::{Table, load_table, parse_table};

@@ -1,0 +1,378 @@
+//! Column roles and turning a `Table` into a numeric `Dataset`.
+
+use serde::{Deserialize, Serialize};
+
+use super::dataset::Dataset;
+use super::error::DataError;
+use super::table::Table;
+
+/// Which columns are inputs (x) and which one is the target (y).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnRoles {
+    pub x: Vec<String>,
+    pub y: String,
+}
+
+/// What to do with a row whose selected cell is missing (empty or `NA`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum MissingPolicy {
+    /// Fail with [`DataError::MissingValue`] naming the line and column.
+    #[default]
+    Error,
+    /// Drop the row and count it in [`Selection::dropped_rows`].
+    DropRows,
+}
+
+/// The result of [`Table::select`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Selection {
+    pub dataset: Dataset,
+    /// Rows dropped by [`MissingPolicy::DropRows`] (always 0 with [`MissingPolicy::Error`]).
+    pub dropped_rows: usize,
+}
+
+/// A cell counts as missing when it is empty after trimming or is exactly `NA` (R's marker).
+pub fn is_missing(cell: &str) -> bool {
+    cell.is_empty() || cell == "NA"
+}
+
+enum Cell {
+    Value(f64),
+    Missing,
+}
+
+impl Table {
+    /// Default roles: y = last column, x = all the others (x is empty for a one-column file,
+    /// which [`Table::select`] then rejects).
+    pub fn default_roles(&self) -> ColumnRoles {
+        let (y, x) = match self.names.split_last() {
+            Some((y, x)) => (y.clone(), x.to_vec()),
+            None => (String::new(), Vec::new()),
+        };
+        ColumnRoles { x, y }
+    }
+
+    /// Columns whose every cell parses as a finite number (for column pickers).
+    pub fn numeric_columns(&self) -> Vec<String> {
+        (0..self.n_columns())
+            .filter(|&j| {
+                (0..self.n_rows()).all(|i| self.cell(i, j).parse::<f64>().is_ok_and(f64::is_finite))
+            })
+            .map(|j| self.names[j].clone())
+            .collect()
+    }
+
+    /// Builds a numeric dataset from the selected columns.
+    ///
+    /// Only selected columns must be numeric. Non-numeric, `nan` and `inf` cells are always
+    /// errors; missing cells (empty or `NA`) are errors unless `missing` is
+    /// [`MissingPolicy::DropRows`]. Every selected column must take at least two distinct
+    /// values (a constant column cannot be standardised).
+    pub fn select(
+        &self,
+        roles: &ColumnRoles,
+        missing: MissingPolicy,
+    ) -> Result<Selection, DataError> {
+        let columns = self.check_roles(roles)?;
+        let n_inputs = roles.x.len();
+        let mut x = Vec::with_capacity(self.n_rows() * n_inputs);
+        let mut y = Vec::with_capacity(self.n_rows());
+        let mut row_values = Vec::with_capacity(columns.len());
+        let mut dropped_rows = 0;
+        for i in 0..self.n_rows() {
+            row_values.clear();
+            let mut has_missing = false;
+            for &j in &columns {
+                match self.parse_cell(i, j, missing)? {
+                    Cell::Value(v) => row_values.push(v),
+                    Cell::Missing => has_missing = true,
+                }
+            }
+            if has_missing {
+                dropped_rows += 1;
+                continue;
+            }
+            x.extend_from_slice(&row_values[..n_inputs]);
+            y.push(row_values[n_inputs]);
+        }
+        if y.is_empty() {
+            return Err(DataError::AllRowsDropped {
+                file: self.source.clone(),
+                dropped: dropped_rows,
+            });
+        }
+        let dataset = Dataset::new(roles.x.clone(), roles.y.clone(), x, y)?;
+        self.check_not_constant(&dataset)?;
+        Ok(Selection {
+            dataset,
+            dropped_rows,
+        })
+    }
+
+    /// Validates the roles and returns the column indices: x columns in order, then y.
+    fn check_roles(&self, roles: &ColumnRoles) -> Result<Vec<usize>, DataError> {
+        let file = || self.source.clone();
+        if roles.x.is_empty() {
+            return Err(DataError::NoInputColumns { file: file() });
+        }
+        let index = |name: &String| {
+            self.column_index(name)
+                .ok_or_else(|| DataError::UnknownColumn {
+                    file: file(),
+                    name: name.clone(),
+                    available: self.names.clone(),
+                })
+        };
+        let mut columns = Vec::with_capacity(roles.x.len() + 1);
+        for (k, name) in roles.x.iter().enumerate() {
+            columns.push(index(name)?);
+            if roles.x[..k].contains(name) {
+                return Err(DataError::DuplicateInput {
+                    file: file(),
+                    name: name.clone(),
+                });
+            }
+        }
+        columns.push(index(&roles.y)?);
+        if roles.x.contains(&roles.y) {
+            return Err(DataError::TargetAlsoInput {
+                file: file(),
+                name: roles.y.clone(),
+            });
+        }
+        Ok(columns)
+    }
+
+    fn parse_cell(
+        &self,
+        row: usize,
+        column: usize,
+        missing: MissingPolicy,
+    ) -> Result<Cell, DataError> {
+        let text = self.cell(row, column);
+        let located = || {
+            (
+                self.source.clone(),
+                self.line_of_row(row),
+                self.names[column].clone(),
+            )
+        };
+        if is_missing(text) {
+            return match missing {
+                MissingPolicy::DropRows => Ok(Cell::Missing),
+                MissingPolicy::Error => {
+                    let (file, line, column) = located();
+                    Err(DataError::MissingValue { file, line, column })
+                }
+            };
+        }
+        match text.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(Cell::Value(v)),
+            Ok(_) => {
+                let (file, line, column) = located();
+                Err(DataError::NonFiniteValue {
+                    file,
+                    line,
+                    column,
+                    text: text.to_string(),
+                })
+            }
+            Err(_) => {
+                let (file, line, column) = located();
+                Err(DataError::NotANumber {
+                    file,
+                    line,
+                    column,
+                    text: text.to_string(),
+                })
+            }
+        }
+    }
+
+    fn check_not_constant(&self, dataset: &Dataset) -> Result<(), DataError> {
+        for stats in dataset.column_stats() {
+            if stats.min == stats.max {
+                return Err(DataError::ConstantColumn {
+                    file: self.source.clone(),
+                    column: stats.name,
+                    value: stats.min,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::parse_table;
+
+    fn table(text: &str) -> Table {
+        parse_table(text.as_bytes(), "data.csv").unwrap()
+    }
+
+    fn roles(x: &[&str], y: &str) -> ColumnRoles {
+        ColumnRoles {
+            x: x.iter().map(|s| s.to_string()).collect(),
+            y: y.to_string(),
+        }
+    }
+
+    fn select_err(text: &str, r: &ColumnRoles) -> DataError {
+        table(text).select(r, MissingPolicy::Error).unwrap_err()
+    }
+
+    #[test]
+    fn default_roles_last_column_is_target() {
+        let t = table("a,b,c\n1,2,3\n4,5,7\n");
+        assert_eq!(t.default_roles(), roles(&["a", "b"], "c"));
+        let s = t.select(&t.default_roles(), MissingPolicy::Error).unwrap();
+        assert_eq!(s.dropped_rows, 0);
+        assert_eq!(s.dataset.x, vec![1.0, 2.0, 4.0, 5.0]);
+        assert_eq!(s.dataset.y, vec![3.0, 7.0]);
+        assert_eq!(s.dataset.y_name, "c");
+    }
+
+    #[test]
+    fn unselected_text_column_is_fine_and_order_follows_roles() {
+        let t = table("name,b,a,y\nfoo,1,10,0\nbar,2,20,1\n");
+        assert_eq!(t.numeric_columns(), vec!["b", "a", "y"]);
+        let s = t
+            .select(&roles(&["a", "b"], "y"), MissingPolicy::Error)
+            .unwrap();
+        assert_eq!(s.dataset.x, vec![10.0, 1.0, 20.0, 2.0]);
+        assert!(s.dataset.is_binary_target());
+    }
+
+    #[test]
+    fn not_a_number() {
+        let err = select_err("x,y\n1,2\n2,3\n3,4\n4,5\n5,6\n6,abc\n", &roles(&["x"], "y"));
+        assert!(
+            matches!(err, DataError::NotANumber { line: 7, .. }),
+            "{err}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "data.csv, line 7, column \"y\": \"abc\" is not a number"
+        );
+    }
+
+    #[test]
+    fn missing_cell_is_an_error_by_default() {
+        let err = select_err("x,y\n1,2\n,3\n", &roles(&["x"], "y"));
+        assert!(
+            matches!(err, DataError::MissingValue { line: 3, ref column, .. } if column == "x")
+        );
+        assert!(
+            err.to_string().contains("data.csv, line 3, column \"x\""),
+            "{err}"
+        );
+        let err = select_err("x,y\n1,2\n2,NA\n", &roles(&["x"], "y"));
+        assert!(
+            matches!(err, DataError::MissingValue { line: 3, .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn drop_rows_counts_only_selected_columns() {
+        let t = table("x,note,y\n1,,2\n,a,3\n3,b,\n4,c,5\n5,d,NA\n6,e,1\n");
+        let s = t
+            .select(&roles(&["x"], "y"), MissingPolicy::DropRows)
+            .unwrap();
+        assert_eq!(s.dropped_rows, 3);
+        assert_eq!(s.dataset.x, vec![1.0, 4.0, 6.0]);
+        assert_eq!(s.dataset.y, vec![2.0, 5.0, 1.0]);
+    }
+
+    #[test]
+    fn drop_rows_still_rejects_bad_values_and_all_dropped() {
+        let t = table("x,y\n,2\n1,abc\n");
+        let err = t
+            .select(&roles(&["x"], "y"), MissingPolicy::DropRows)
+            .unwrap_err();
+        assert!(
+            matches!(err, DataError::NotANumber { line: 3, .. }),
+            "{err}"
+        );
+        let t = table("x,y\n,2\n1,\n");
+        let err = t
+            .select(&roles(&["x"], "y"), MissingPolicy::DropRows)
+            .unwrap_err();
+        assert!(
+            matches!(err, DataError::AllRowsDropped { dropped: 2, .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn nan_and_inf_are_errors() {
+        for (cell, line) in [
+            ("nan", 3),
+            ("NaN", 3),
+            ("inf", 3),
+            ("-inf", 3),
+            ("infinity", 3),
+        ] {
+            let text = format!("x,y\n1,2\n2,{cell}\n");
+            for policy in [MissingPolicy::Error, MissingPolicy::DropRows] {
+                let err = table(&text)
+                    .select(&roles(&["x"], "y"), policy)
+                    .unwrap_err();
+                assert!(
+                    matches!(err, DataError::NonFiniteValue { line: l, ref column, .. } if l == line && column == "y"),
+                    "{err}"
+                );
+                assert!(
+                    err.to_string()
+                        .contains(&format!("\"{cell}\" is not a finite number"))
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_column_lists_available() {
+        let err = select_err("a,b\n1,2\n2,3\n", &roles(&["a"], "z"));
+        assert!(matches!(err, DataError::UnknownColumn { ref name, .. } if name == "z"));
+        assert_eq!(
+            err.to_string(),
+            "data.csv: no column named \"z\"; the columns are: \"a\", \"b\""
+        );
+        let err = select_err("a,b\n1,2\n2,3\n", &roles(&["q"], "b"));
+        assert!(matches!(err, DataError::UnknownColumn { ref name, .. } if name == "q"));
+    }
+
+    #[test]
+    fn role_conflicts() {
+        let text = "a,b\n1,2\n2,3\n";
+        let err = select_err(text, &roles(&["a", "b"], "b"));
+        assert!(matches!(err, DataError::TargetAlsoInput { ref name, .. } if name == "b"));
+        assert!(err.to_string().contains("\"b\""));
+        let err = select_err(text, &roles(&[], "b"));
+        assert!(matches!(err, DataError::NoInputColumns { .. }));
+        let err = select_err(text, &roles(&["a", "a"], "b"));
+        assert!(matches!(err, DataError::DuplicateInput { .. }));
+        // a one-column file has no default inputs
+        let t = table("y\n1\n2\n");
+        let err = t
+            .select(&t.default_roles(), MissingPolicy::Error)
+            .unwrap_err();
+        assert!(matches!(err, DataError::NoInputColumns { .. }));
+    }
+
+    #[test]
+    fn constant_column() {
+        let err = select_err("a,b,y\n1,5,1\n2,5,2\n3,5,3\n", &roles(&["a", "b"], "y"));
+        assert!(
+            matches!(err, DataError::ConstantColumn { ref column, value, .. } if column == "b" && value == 5.0)
+        );
+        assert!(err.to_string().contains("column \"b\""), "{err}");
+        let err = select_err("a,y\n1,0\n2,0\n", &roles(&["a"], "y"));
+        assert!(matches!(err, DataError::ConstantColumn { ref column, .. } if column == "y"));
+        // a constant column that is not selected is fine
+        let t = table("a,b,y\n1,5,1\n2,5,2\n");
+        assert!(t.select(&roles(&["a"], "y"), MissingPolicy::Error).is_ok());
+    }
+}

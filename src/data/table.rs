@@ -1,0 +1,419 @@
+//! `Table`: a CSV/TSV file read into text cells, every column kept.
+//!
+//! Parsing checks the structure (header, field counts, UTF-8, unique names); whether a cell is a
+//! number is only checked for the columns a caller selects (see `select.rs`), so a text column
+//! that is not used never causes an error.
+
+use std::path::Path;
+
+use super::error::DataError;
+
+/// A parsed CSV/TSV file. Cells are kept as trimmed text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// The file path as given (or any label for in-memory data), used in error messages.
+    pub source: String,
+    /// Column names from the header row, trimmed, unique, non-empty.
+    pub names: Vec<String>,
+    delimiter: u8,
+    /// Row-major cells, `n_rows() * names.len()`.
+    cells: Vec<String>,
+    /// 1-based line number in the file where each data row starts (the header is line 1).
+    lines: Vec<u64>,
+}
+
+/// Reads and parses a CSV/TSV file (see [`parse_table`]).
+pub fn load_table(path: &Path) -> Result<Table, DataError> {
+    let source = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| DataError::Io {
+        file: source.clone(),
+        source: e,
+    })?;
+    parse_table(&bytes, &source)
+}
+
+/// Parses CSV/TSV text held in memory. `source` names it in error messages; a name ending in
+/// `.tsv` makes tab the default delimiter.
+///
+/// The delimiter is detected among comma, tab and semicolon from the header line (preferring
+/// one that splits the first data line into the same number of fields). A header row is
+/// required; cells are trimmed; blank lines are skipped; a UTF-8 byte-order mark is ignored.
+pub fn parse_table(bytes: &[u8], source: &str) -> Result<Table, DataError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(DataError::EmptyFile {
+            file: source.to_string(),
+        });
+    }
+    let delimiter = detect_delimiter(bytes, source.to_ascii_lowercase().ends_with(".tsv"));
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .delimiter(delimiter)
+        .from_reader(bytes);
+
+    let mut names: Vec<String> = Vec::new();
+    let mut cells: Vec<String> = Vec::new();
+    let mut lines: Vec<u64> = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    let mut is_header = true;
+    let mut lines_counter = LineCounter::new(bytes);
+    loop {
+        let more = reader
+            .read_byte_record(&mut record)
+            .map_err(|e| DataError::Csv {
+                file: source.to_string(),
+                line: e.position().map(csv::Position::line),
+                message: e.to_string(),
+            })?;
+        if !more {
+            break;
+        }
+        let line = lines_counter.line_at(record.position().map_or(0, csv::Position::byte));
+        let mut fields = Vec::with_capacity(record.len());
+        for field in record.iter() {
+            let text = std::str::from_utf8(field).map_err(|_| DataError::NonUtf8 {
+                file: source.to_string(),
+                line,
+            })?;
+            fields.push(text.to_string());
+        }
+        if is_header {
+            check_header(&fields, source)?;
+            names = fields;
+            is_header = false;
+            continue;
+        }
+        if fields.len() != names.len() {
+            return Err(DataError::RaggedRow {
+                file: source.to_string(),
+                line,
+                expected: names.len(),
+                found: fields.len(),
+            });
+        }
+        cells.extend(fields);
+        lines.push(line);
+    }
+    if is_header {
+        return Err(DataError::EmptyFile {
+            file: source.to_string(),
+        });
+    }
+    if lines.is_empty() {
+        return Err(DataError::NoDataRows {
+            file: source.to_string(),
+        });
+    }
+    Ok(Table {
+        source: source.to_string(),
+        names,
+        delimiter,
+        cells,
+        lines,
+    })
+}
+
+fn check_header(names: &[String], source: &str) -> Result<(), DataError> {
+    for (i, name) in names.iter().enumerate() {
+        if name.is_empty() {
+            return Err(DataError::EmptyColumnName {
+                file: source.to_string(),
+                column_number: i + 1,
+            });
+        }
+        if let Some(j) = names[..i].iter().position(|other| other == name) {
+            return Err(DataError::DuplicateColumn {
+                file: source.to_string(),
+                name: name.clone(),
+                first: j + 1,
+                second: i + 1,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Turns a record's byte offset into the 1-based line where its first field starts.
+///
+/// The csv crate's own line numbers are off after CRLF endings and blank lines (it reports the
+/// position before the skipped line terminators), so lines are counted here.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// `byte` must not decrease between calls (records come in file order).
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let mut start = usize::try_from(byte).map_or(self.bytes.len(), |b| b.min(self.bytes.len()));
+        while start < self.bytes.len() && matches!(self.bytes[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        if start > self.offset {
+            let newlines = self.bytes[self.offset..start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            self.line += newlines as u64;
+            self.offset = start;
+        }
+        self.line
+    }
+}
+
+const CANDIDATES: [u8; 3] = [b',', b'\t', b';'];
+
+/// Picks the delimiter from the first two non-blank lines.
+///
+/// Among the candidates that occur in the header (outside quotes), prefer those that occur
+/// equally often in the first data line, then the most frequent one. With no candidate in the
+/// header (a single column), tab for `.tsv` files and comma otherwise.
+fn detect_delimiter(bytes: &[u8], is_tsv: bool) -> u8 {
+    let mut non_blank = bytes
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace));
+    let header = non_blank.next().unwrap_or_default();
+    let first_data = non_blank.next();
+    let fallback = if is_tsv { b'\t' } else { b',' };
+    if is_tsv && count_unquoted(header, b'\t') > 0 {
+        return b'\t';
+    }
+    let mut best: Option<(bool, usize, u8)> = None;
+    for d in CANDIDATES {
+        let in_header = count_unquoted(header, d);
+        if in_header == 0 {
+            continue;
+        }
+        let consistent = first_data.is_some_and(|l| count_unquoted(l, d) == in_header);
+        let key = (consistent, in_header, d);
+        if best.is_none_or(|b| (key.0, key.1) > (b.0, b.1)) {
+            best = Some(key);
+        }
+    }
+    best.map_or(fallback, |b| b.2)
+}
+
+fn count_unquoted(line: &[u8], delimiter: u8) -> usize {
+    let mut in_quotes = false;
+    let mut count = 0;
+    for &b in line {
+        if b == b'"' {
+            in_quotes = !in_quotes;
+        } else if b == delimiter && !in_quotes {
+            count += 1;
+        }
+    }
+    count
+}
+
+impl Table {
+    /// Number of data rows (the header is not counted).
+    pub fn n_rows(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Number of columns.
+    pub fn n_columns(&self) -> usize {
+        self.names.len()
+    }
+
+    /// The detected delimiter byte (`b','`, `b'\t'` or `b';'`).
+    pub fn delimiter(&self) -> u8 {
+        self.delimiter
+    }
+
+    /// The trimmed text of a cell.
+    ///
+    /// # Panics
+    /// If `row >= n_rows()` or `column >= n_columns()`.
+    pub fn cell(&self, row: usize, column: usize) -> &str {
+        &self.cells[row * self.names.len() + column]
+    }
+
+    /// The 1-based line in the file where data row `row` (0-based) starts.
+    ///
+    /// # Panics
+    /// If `row >= n_rows()`.
+    pub fn line_of_row(&self, row: usize) -> u64 {
+        self.lines[row]
+    }
+
+    /// Index of the column with this name.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Table, DataError> {
+        parse_table(text.as_bytes(), "data.csv")
+    }
+
+    #[test]
+    fn comma_tab_semicolon() {
+        for (text, d) in [
+            ("a,b,y\n1,2,3\n4,5,6\n", b','),
+            ("a\tb\ty\n1\t2\t3\n4\t5\t6\n", b'\t'),
+            ("a;b;y\n1,5;2;3\n4;5;6\n", b';'),
+        ] {
+            let t = parse(text).unwrap();
+            assert_eq!(t.delimiter(), d, "{text:?}");
+            assert_eq!(t.names, vec!["a", "b", "y"]);
+            assert_eq!(t.n_rows(), 2);
+            assert_eq!(t.cell(1, 2), "6");
+        }
+    }
+
+    #[test]
+    fn delimiter_prefers_consistency_with_first_data_line() {
+        // the header has one comma (inside a name) and two semicolons
+        let t = parse("\"a,1\";b;c\n1;2;3\n").unwrap();
+        assert_eq!(t.delimiter(), b';');
+        assert_eq!(t.names, vec!["a,1", "b", "c"]);
+        // a header with a comma in a name that is not quoted is ambiguous; consistency decides
+        let t = parse("a;b,c\n1;2\n").unwrap();
+        assert_eq!(t.delimiter(), b';');
+    }
+
+    #[test]
+    fn tsv_extension_defaults_to_tab() {
+        let t = parse_table(b"only\n1\n2\n", "data.tsv").unwrap();
+        assert_eq!(t.delimiter(), b'\t');
+        let t = parse_table(b"a\tb,c\n1\t2,3\n", "data.TSV").unwrap();
+        assert_eq!(t.delimiter(), b'\t');
+        assert_eq!(t.names, vec!["a", "b,c"]);
+        let t = parse_table(b"only\n1\n", "data.csv").unwrap();
+        assert_eq!(t.delimiter(), b',');
+    }
+
+    #[test]
+    fn trims_cells_skips_blank_lines_and_bom_and_crlf() {
+        let t = parse("\u{feff} a , b \r\n\r\n 1 ,  2\r\n\n3,4\n").unwrap();
+        assert_eq!(t.names, vec!["a", "b"]);
+        assert_eq!((t.line_of_row(0), t.line_of_row(1)), (3, 5));
+        let t = parse("a,b\r\n1,2\r\n3,4\r\n").unwrap();
+        assert_eq!((t.line_of_row(0), t.line_of_row(1)), (2, 3));
+        // a quoted field spanning lines: the next row's line is still right
+        let t = parse("a,b\n\"x\ny\",2\n3,4\n").unwrap();
+        assert_eq!(t.cell(0, 0), "x\ny");
+        assert_eq!((t.line_of_row(0), t.line_of_row(1)), (2, 4));
+        let t = parse("\u{feff} a , b \r\n\r\n 1 ,  2\r\n\n3,4\n").unwrap();
+        assert_eq!(t.names, vec!["a", "b"]);
+        assert_eq!(t.cell(0, 0), "1");
+        assert_eq!(t.cell(0, 1), "2");
+        assert_eq!(t.line_of_row(0), 3);
+        assert_eq!(t.line_of_row(1), 5);
+    }
+
+    #[test]
+    fn empty_file() {
+        for text in ["", "  \n\n"] {
+            let err = parse(text).unwrap_err();
+            assert!(matches!(err, DataError::EmptyFile { .. }), "{err}");
+            assert!(err.to_string().starts_with("data.csv:"), "{err}");
+        }
+    }
+
+    #[test]
+    fn header_only() {
+        let err = parse("x,y\n").unwrap_err();
+        assert!(matches!(err, DataError::NoDataRows { .. }), "{err}");
+        assert!(err.to_string().contains("data.csv"));
+    }
+
+    #[test]
+    fn ragged_row() {
+        let err = parse("x,y\n1,2\n3,4\n5\n").unwrap_err();
+        assert!(
+            matches!(
+                err,
+                DataError::RaggedRow {
+                    line: 4,
+                    expected: 2,
+                    found: 1,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "data.csv, line 4: expected 2 fields (as in the header) but found 1"
+        );
+        let err = parse("x,y\r\n1,2\r\n\r\n3,4,5\r\n").unwrap_err();
+        assert!(
+            matches!(
+                err,
+                DataError::RaggedRow {
+                    line: 4,
+                    found: 3,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let err = parse("x,y\n1,2,3\n").unwrap_err();
+        assert!(matches!(
+            err,
+            DataError::RaggedRow {
+                line: 2,
+                found: 3,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn non_utf8() {
+        let err = parse_table(b"x,y\n1,2\n3,\xff\xfe\n", "data.csv").unwrap_err();
+        assert!(matches!(err, DataError::NonUtf8 { line: 3, .. }), "{err}");
+        assert!(err.to_string().contains("data.csv, line 3"), "{err}");
+        let err = parse_table(b"x,\xe9\n1,2\n", "data.csv").unwrap_err();
+        assert!(matches!(err, DataError::NonUtf8 { line: 1, .. }), "{err}");
+    }
+
+    #[test]
+    fn duplicate_and_empty_header_names() {
+        let err = parse("a,b,a\n1,2,3\n").unwrap_err();
+        assert!(
+            matches!(err, DataError::DuplicateColumn { first: 1, second: 3, ref name, .. } if name == "a"),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("line 1: column name \"a\""),
+            "{err}"
+        );
+        let err = parse("a,,c\n1,2,3\n").unwrap_err();
+        assert!(
+            matches!(
+                err,
+                DataError::EmptyColumnName {
+                    column_number: 2,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn missing_file_is_io_error() {
+        let err = load_table(Path::new("/nonexistent/dir/data.csv")).unwrap_err();
+        assert!(matches!(err, DataError::Io { .. }));
+        assert!(err.to_string().contains("/nonexistent/dir/data.csv"));
+    }
+}

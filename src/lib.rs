@@ -6,3 +6,6 @@
 pub mod data;
 pub mod nn;
 pub mod worker;
+
+#[cfg(feature = "gui")]
+pub mod app;

@@ -4,6 +4,7 @@
 //! exists only with the `gui` feature.
 
 pub mod data;
+pub mod export;
 pub mod nn;
 pub mod worker;
 

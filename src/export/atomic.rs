@@ -1,0 +1,90 @@
+//! Atomic file writes: the bytes go to a temporary file beside the target, are flushed to disk,
+//! then renamed over it, so a crash or a full disk never leaves a half-written file, and an
+//! existing file is replaced only when the caller says so.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overwrite {
+    /// Fail if the target exists (the CLI default; `--force` allows).
+    Refuse,
+    Allow,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("{path}: already exists (pass --force to replace it)")]
+    AlreadyExists { path: PathBuf },
+    #[error("{path}: cannot write: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: Overwrite) -> Result<(), WriteError> {
+    let io = |source: std::io::Error| WriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if overwrite == Overwrite::Refuse && path.exists() {
+        return Err(WriteError::AlreadyExists {
+            path: path.to_path_buf(),
+        });
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".dw-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io)?;
+    tmp.write_all(bytes).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    match overwrite {
+        Overwrite::Allow => tmp.persist(path).map(|_| ()).map_err(|e| io(e.error)),
+        Overwrite::Refuse => tmp.persist_noclobber(path).map(|_| ()).map_err(|e| {
+            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                WriteError::AlreadyExists {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                io(e.error)
+            }
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_refuses_and_replaces() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("out.txt");
+        write_atomic(&path, b"one", Overwrite::Refuse).expect("first write");
+        let err = write_atomic(&path, b"two", Overwrite::Refuse).unwrap_err();
+        assert!(matches!(err, WriteError::AlreadyExists { .. }));
+        assert!(err.to_string().contains("--force"));
+        assert_eq!(std::fs::read(&path).expect("read"), b"one");
+        write_atomic(&path, b"two", Overwrite::Allow).expect("replace");
+        assert_eq!(std::fs::read(&path).expect("read"), b"two");
+        // No temporary files are left behind.
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
+    }
+
+    #[test]
+    fn missing_directory_is_reported_with_the_path() {
+        let err = write_atomic(
+            Path::new("/nonexistent-dir/x.json"),
+            b"{}",
+            Overwrite::Allow,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("/nonexistent-dir/x.json"), "{err}");
+    }
+}

@@ -1,0 +1,10 @@
+//! Getting results out: the model file, predictions CSV, figures, experiment files — every
+//! write atomic.
+
+pub mod atomic;
+pub mod model_file;
+pub mod predictions;
+
+pub use atomic::{Overwrite, WriteError, write_atomic};
+pub use model_file::{ModelFile, ModelFileError, TrainingRecord, load_model, save_model};
+pub use predictions::{prediction_columns, prediction_values, predictions_csv};

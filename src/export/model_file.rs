@@ -1,0 +1,389 @@
+//! The versioned, self-describing JSON model file.
+//!
+//! ```text
+//! { "format": "density-workbench-model", "version": 1,
+//!   "architecture": { "inputs": [..], "target": "y", "hidden": [{"width", "activation"}..],
+//!                     "head": {"kind": "mixture", "components": 16}, "params_size": 48,
+//!                     "sigma_floor": 0.001 },
+//!   "scalers": { "x": [{"mean", "std"}..], "y": {"mean", "std"} },
+//!   "layers": [ { "units", "activation", "kernel": [[n_out floats] × n_in], "bias": [n_out] } .. ],
+//!   "training": { data source, settings, seed, epochs, steps, metrics, history } }
+//! ```
+//! The README documents every field; loading checks every shape and value.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::atomic::{Overwrite, WriteError, write_atomic};
+use crate::nn::{
+    Activation, EpochRecord, Head, LayerSpec, Mlp, Model, ModelSpec, Scaler, TrainConfig,
+};
+
+pub const FORMAT_NAME: &str = "density-workbench-model";
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Architecture {
+    pub inputs: Vec<String>,
+    pub target: String,
+    pub hidden: Vec<LayerSpec>,
+    pub head: Head,
+    pub params_size: usize,
+    /// In standardised units of y.
+    pub sigma_floor: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scalers {
+    pub x: Vec<Scaler>,
+    pub y: Scaler,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DenseLayerFile {
+    pub units: usize,
+    pub activation: Activation,
+    /// n_in rows of n_out weights (Keras kernel layout): outputs = inputs · kernel + bias.
+    pub kernel: Vec<Vec<f32>>,
+    pub bias: Vec<f32>,
+}
+
+/// How a model was trained (absent for models built by other means).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingRecord {
+    pub program_version: String,
+    /// `preset:NAME (n=…, noise=…, seed=…)` or a file path.
+    pub data_source: String,
+    pub test_source: Option<String>,
+    pub config: TrainConfig,
+    pub epochs_run: usize,
+    pub steps: u64,
+    pub train_seconds: f64,
+    pub stop_reason: String,
+    pub train_nll: f64,
+    pub test_nll: Option<f64>,
+    pub test_accuracy: Option<f64>,
+    pub history: Vec<EpochRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelFile {
+    pub format: String,
+    pub version: u32,
+    pub architecture: Architecture,
+    pub scalers: Scalers,
+    pub layers: Vec<DenseLayerFile>,
+    #[serde(default)]
+    pub training: Option<TrainingRecord>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModelFileError {
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: not a valid model file: {source}")]
+    Json {
+        path: String,
+        source: serde_json::Error,
+    },
+    #[error(
+        "{path}: not a Density Workbench model (format is \"{found}\", expected \"{FORMAT_NAME}\")"
+    )]
+    WrongFormat { path: String, found: String },
+    #[error(
+        "{path}: model file version {found} is not supported (this program reads version {FORMAT_VERSION})"
+    )]
+    UnsupportedVersion { path: String, found: u32 },
+    #[error("{path}: inconsistent model file: {detail}")]
+    Inconsistent { path: String, detail: String },
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+impl ModelFile {
+    pub fn from_model(model: &Model, training: Option<TrainingRecord>) -> ModelFile {
+        let spec = &model.spec;
+        let layers = model
+            .mlp
+            .layers()
+            .iter()
+            .enumerate()
+            .map(|(l, layout)| {
+                let (w, b) = model.mlp.layer_params(l);
+                DenseLayerFile {
+                    units: layout.n_out,
+                    activation: layout.activation,
+                    kernel: w.chunks_exact(layout.n_out).map(<[f32]>::to_vec).collect(),
+                    bias: b.to_vec(),
+                }
+            })
+            .collect();
+        ModelFile {
+            format: FORMAT_NAME.into(),
+            version: FORMAT_VERSION,
+            architecture: Architecture {
+                inputs: spec.x_names.clone(),
+                target: spec.y_name.clone(),
+                hidden: spec.hidden.clone(),
+                head: spec.head,
+                params_size: spec.head.params_size(),
+                sigma_floor: spec.sigma_floor,
+            },
+            scalers: Scalers {
+                x: spec.x_scalers.clone(),
+                y: spec.y_scaler,
+            },
+            layers,
+            training,
+        }
+    }
+
+    /// Checks every shape and value and builds the model.
+    pub fn to_model(&self, path: &str) -> Result<Model, ModelFileError> {
+        let bad = |detail: String| ModelFileError::Inconsistent {
+            path: path.into(),
+            detail,
+        };
+        if self.format != FORMAT_NAME {
+            return Err(ModelFileError::WrongFormat {
+                path: path.into(),
+                found: self.format.clone(),
+            });
+        }
+        if self.version != FORMAT_VERSION {
+            return Err(ModelFileError::UnsupportedVersion {
+                path: path.into(),
+                found: self.version,
+            });
+        }
+        let arch = &self.architecture;
+        let n_inputs = arch.inputs.len();
+        if n_inputs == 0 {
+            return Err(bad("the model has no inputs".into()));
+        }
+        if let Head::Mixture { components } = arch.head
+            && !(1..=crate::nn::head::MAX_COMPONENTS).contains(&components)
+        {
+            return Err(bad(format!(
+                "a mixture of {components} components is not supported"
+            )));
+        }
+        if arch.params_size != arch.head.params_size() {
+            return Err(bad(format!(
+                "params_size is {} but the {} head needs {}",
+                arch.params_size,
+                arch.head.label(),
+                arch.head.params_size()
+            )));
+        }
+        if !(arch.sigma_floor.is_finite() && arch.sigma_floor >= 0.0) {
+            return Err(bad(format!(
+                "sigma_floor {} is not a number ≥ 0",
+                arch.sigma_floor
+            )));
+        }
+        if self.scalers.x.len() != n_inputs {
+            return Err(bad(format!(
+                "{} input scalers for {n_inputs} inputs",
+                self.scalers.x.len()
+            )));
+        }
+        if let Some(i) = self.scalers.x.iter().position(|s| !s.is_valid()) {
+            return Err(bad(format!(
+                "the scaler of input \"{}\" is not finite with std > 0",
+                arch.inputs[i]
+            )));
+        }
+        if !self.scalers.y.is_valid() {
+            return Err(bad("the target scaler is not finite with std > 0".into()));
+        }
+        if self.layers.len() != arch.hidden.len() + 1 {
+            return Err(bad(format!(
+                "{} layers stored but the architecture has {} hidden layers + 1 output layer",
+                self.layers.len(),
+                arch.hidden.len()
+            )));
+        }
+        let mut params = Vec::new();
+        let mut n_in = n_inputs;
+        for (l, layer) in self.layers.iter().enumerate() {
+            let (units, activation) = match arch.hidden.get(l) {
+                Some(spec) => (spec.width, spec.activation),
+                None => (arch.params_size, Activation::Linear),
+            };
+            let name = format!("layer {}", l + 1);
+            if layer.units != units || layer.activation != activation {
+                return Err(bad(format!(
+                    "{name} is {} {} but the architecture says {units} {}",
+                    layer.units,
+                    layer.activation.name(),
+                    activation.name()
+                )));
+            }
+            if layer.kernel.len() != n_in || layer.kernel.iter().any(|row| row.len() != units) {
+                return Err(bad(format!(
+                    "{name}: the kernel must be {n_in} rows of {units} weights"
+                )));
+            }
+            if layer.bias.len() != units {
+                return Err(bad(format!(
+                    "{name}: the bias has {} values, expected {units}",
+                    layer.bias.len()
+                )));
+            }
+            let values = layer.kernel.iter().flatten().chain(&layer.bias);
+            if values.clone().any(|v| !v.is_finite()) {
+                return Err(bad(format!("{name} holds a non-finite weight")));
+            }
+            params.extend(values);
+            n_in = units;
+        }
+        let mlp = Mlp::from_params(n_inputs, &arch.hidden, arch.params_size, params)
+            .ok_or_else(|| bad("parameter count does not match the architecture".into()))?;
+        let spec = ModelSpec {
+            x_names: arch.inputs.clone(),
+            y_name: arch.target.clone(),
+            hidden: arch.hidden.clone(),
+            head: arch.head,
+            sigma_floor: arch.sigma_floor,
+            x_scalers: self.scalers.x.clone(),
+            y_scaler: self.scalers.y,
+        };
+        Ok(Model { spec, mlp })
+    }
+
+    pub fn to_json(&self) -> String {
+        // Serialising plain data with string keys cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    pub fn parse(text: &str, path: &str) -> Result<ModelFile, ModelFileError> {
+        serde_json::from_str(text).map_err(|source| ModelFileError::Json {
+            path: path.into(),
+            source,
+        })
+    }
+}
+
+pub fn save_model(
+    path: &Path,
+    model: &Model,
+    training: Option<TrainingRecord>,
+    overwrite: Overwrite,
+) -> Result<(), ModelFileError> {
+    let json = ModelFile::from_model(model, training).to_json();
+    write_atomic(path, json.as_bytes(), overwrite)?;
+    Ok(())
+}
+
+/// Reads, validates and builds a model; returns the file too (for its training record).
+pub fn load_model(path: &Path) -> Result<(Model, ModelFile), ModelFileError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| ModelFileError::Read {
+        path: name.clone(),
+        source,
+    })?;
+    let file = ModelFile::parse(&text, &name)?;
+    let model = file.to_model(&name)?;
+    Ok((model, file))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::{Head, ModelSpec};
+
+    fn model() -> Model {
+        let spec = ModelSpec {
+            x_names: vec!["a".into(), "b".into()],
+            y_name: "y".into(),
+            hidden: vec![
+                LayerSpec::new(5, Activation::Elu),
+                LayerSpec::new(3, Activation::Sigmoid),
+            ],
+            head: Head::Mixture { components: 4 },
+            sigma_floor: 1e-3,
+            x_scalers: vec![
+                Scaler {
+                    mean: 1.0,
+                    std: 2.0,
+                },
+                Scaler {
+                    mean: -1.0,
+                    std: 0.5,
+                },
+            ],
+            y_scaler: Scaler {
+                mean: 3.0,
+                std: 4.0,
+            },
+        };
+        Model::new(spec, 9)
+    }
+
+    #[test]
+    fn save_load_gives_identical_predictions() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("m.json");
+        let original = model();
+        save_model(&path, &original, None, Overwrite::Refuse).expect("save");
+        let (loaded, file) = load_model(&path).expect("load");
+        assert_eq!(loaded, original);
+        assert_eq!(file.version, FORMAT_VERSION);
+        for x in [[0.0, 0.0], [1.5, -2.0], [10.0, 3.0]] {
+            assert_eq!(loaded.predict(&x), original.predict(&x));
+        }
+    }
+
+    fn edited(edit: impl Fn(&mut serde_json::Value)) -> Result<Model, ModelFileError> {
+        let mut value = serde_json::to_value(ModelFile::from_model(&model(), None)).expect("value");
+        edit(&mut value);
+        ModelFile::parse(&value.to_string(), "m.json")?.to_model("m.json")
+    }
+
+    #[test]
+    fn corrupt_files_give_clear_errors() {
+        let text = ModelFile::from_model(&model(), None).to_json();
+        let truncated = ModelFile::parse(&text[..text.len() / 2], "m.json").unwrap_err();
+        assert!(matches!(truncated, ModelFileError::Json { .. }));
+        assert!(
+            truncated
+                .to_string()
+                .starts_with("m.json: not a valid model file"),
+            "{truncated}"
+        );
+
+        let version = edited(|v| v["version"] = 2.into()).unwrap_err();
+        assert!(
+            matches!(version, ModelFileError::UnsupportedVersion { found: 2, .. }),
+            "{version}"
+        );
+        let format = edited(|v| v["format"] = "keras".into()).unwrap_err();
+        assert!(matches!(format, ModelFileError::WrongFormat { .. }));
+        let kernel = edited(|v| {
+            v["layers"][1]["kernel"]
+                .as_array_mut()
+                .expect("array")
+                .pop();
+        })
+        .unwrap_err();
+        assert!(
+            kernel
+                .to_string()
+                .contains("layer 2: the kernel must be 5 rows of 3 weights"),
+            "{kernel}"
+        );
+        let head = edited(|v| v["architecture"]["params_size"] = 7.into()).unwrap_err();
+        assert!(head.to_string().contains("params_size is 7"), "{head}");
+        let scaler = edited(|v| v["scalers"]["y"]["std"] = 0.0.into()).unwrap_err();
+        assert!(scaler.to_string().contains("target scaler"), "{scaler}");
+        let act = edited(|v| v["layers"][0]["activation"] = "tanh".into()).unwrap_err();
+        assert!(act.to_string().contains("layer 1 is 5 tanh"), "{act}");
+        let missing = load_model(Path::new("/no/such/model.json")).unwrap_err();
+        assert!(matches!(missing, ModelFileError::Read { .. }));
+    }
+}

@@ -14,6 +14,8 @@ mod error;
 mod inverse_sine;
 mod presets;
 mod select;
+#[cfg(test)]
+mod shipped;
 mod split;
 mod table;
 mod truth;

@@ -17,6 +17,7 @@ mod select;
 #[cfg(test)]
 mod shipped;
 mod split;
+mod standardize;
 mod table;
 mod truth;
 
@@ -24,5 +25,6 @@ pub use dataset::{ColumnStats, Dataset};
 pub use error::DataError;
 pub use presets::{Preset, PresetParams};
 pub use select::{ColumnRoles, MissingPolicy, Selection, is_missing};
+pub use standardize::Standardizer;
 pub use table::{Table, load_table, parse_table};
 pub use truth::Truth;

@@ -11,11 +11,20 @@
 
 mod dataset;
 mod error;
+mod inverse_sine;
+mod presets;
 mod select;
+#[cfg(test)]
+mod shipped;
 mod split;
+mod standardize;
 mod table;
+mod truth;
 
 pub use dataset::{ColumnStats, Dataset};
 pub use error::DataError;
+pub use presets::{Preset, PresetParams};
 pub use select::{ColumnRoles, MissingPolicy, Selection, is_missing};
+pub use standardize::Standardizer;
 pub use table::{Table, load_table, parse_table};
+pub use truth::Truth;

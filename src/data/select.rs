@@ -375,4 +375,30 @@ mod tests {
         let t = table("a,b,y\n1,5,1\n2,5,2\n");
         assert!(t.select(&roles(&["a"], "y"), MissingPolicy::Error).is_ok());
     }
+
+    #[test]
+    fn never_panics_on_garbage() {
+        use rand::rngs::StdRng;
+        use rand::{RngExt, SeedableRng};
+        let alphabet = b"ab,;\t\"\r\n .-+1e5NAinf\xff\xc3";
+        let mut rng = StdRng::seed_from_u64(3);
+        for _ in 0..5_000 {
+            let len = rng.random_range(0..48);
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| alphabet[rng.random_range(0..alphabet.len())])
+                .collect();
+            match parse_table(&bytes, "fuzz.tsv") {
+                Ok(t) => {
+                    let _ = t.numeric_columns();
+                    for policy in [MissingPolicy::Error, MissingPolicy::DropRows] {
+                        match t.select(&t.default_roles(), policy) {
+                            Ok(s) => assert!(!s.dataset.is_empty()),
+                            Err(e) => assert!(!e.to_string().is_empty()),
+                        }
+                    }
+                }
+                Err(e) => assert!(e.to_string().starts_with("fuzz.tsv"), "{e}"),
+            }
+        }
+    }
 }

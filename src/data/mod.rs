@@ -5,6 +5,7 @@
 //!   turns chosen columns into a [`Dataset`].
 //! * [`Preset`]: seeded synthetic datasets, with the exact conditional density ([`Truth`]) for
 //!   the regression presets and `xor`.
+//! * [`Dataset::split`] (seeded train/test split) and [`Standardizer`] (training-set scaling).
 //!
 //! Every error is a [`DataError`] whose message names the file, the 1-based line and the column
 //! where that applies.

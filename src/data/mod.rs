@@ -5,7 +5,7 @@
 //!   turns chosen columns into a [`Dataset`].
 //! * [`Preset`]: seeded synthetic datasets, with the exact conditional density ([`Truth`]) for
 //!   the regression presets and `xor`.
-//! * [`Dataset::split`] (seeded train/test split) and [`Standardizer`] (training-set scaling).
+//! * [`Dataset::split`] (seeded train/test split) (standardisation lives in `nn::Scaler`, fitted by the trainer).
 //!
 //! Every error is a [`DataError`] whose message names the file, the 1-based line and the column
 //! where that applies.
@@ -18,7 +18,6 @@ mod select;
 #[cfg(test)]
 mod shipped;
 mod split;
-mod standardize;
 mod table;
 mod truth;
 
@@ -26,6 +25,5 @@ pub use dataset::{ColumnStats, Dataset};
 pub use error::DataError;
 pub use presets::{Preset, PresetParams};
 pub use select::{ColumnRoles, MissingPolicy, Selection, is_missing};
-pub use standardize::Standardizer;
 pub use table::{Table, load_table, parse_table};
 pub use truth::Truth;

@@ -1,4 +1,5 @@
-//! Branch-free f32 approximations written so the compiler vectorises them.
+//! Branch-free f32 approximations written so the compiler vectorises them. Plain `a * b + c`
+//! rather than `mul_add`: without FMA enabled at compile time `mul_add` becomes a libm call.
 //!
 //! libm's `tanhf`/`expf` are scalar calls; the seed network evaluates ~33 000 tanh and ~20 000
 //! exp per training step, which would cost more than its matrix products.
@@ -21,16 +22,16 @@ pub fn tanh(x: f32) -> f32 {
     const B6: f32 = 1.198_258_4e-6;
     let x = x.clamp(-CLAMP, CLAMP);
     let x2 = x * x;
-    let mut p = x2.mul_add(A13, A11);
-    p = p.mul_add(x2, A9);
-    p = p.mul_add(x2, A7);
-    p = p.mul_add(x2, A5);
-    p = p.mul_add(x2, A3);
-    p = p.mul_add(x2, A1);
+    let mut p = x2 * A13 + A11;
+    p = p * x2 + A9;
+    p = p * x2 + A7;
+    p = p * x2 + A5;
+    p = p * x2 + A3;
+    p = p * x2 + A1;
     p *= x;
-    let mut q = x2.mul_add(B6, B4);
-    q = q.mul_add(x2, B2);
-    q = q.mul_add(x2, B0);
+    let mut q = x2 * B6 + B4;
+    q = q * x2 + B2;
+    q = q * x2 + B0;
     p / q
 }
 
@@ -46,15 +47,17 @@ pub fn exp(x: f32) -> f32 {
     const LN2_HI: f32 = 0.693_359_4;
     const LN2_LO: f32 = -2.121_944_4e-4;
     let xc = x.clamp(-87.3, 88.0);
-    let n = (xc * LOG2E).round();
-    let r = n.mul_add(-LN2_LO, n.mul_add(-LN2_HI, xc));
+    // Round to nearest by adding and removing 1.5·2^23 (exact for |v| < 2^22; no libm call).
+    const ROUND: f32 = 12_582_912.0;
+    let n = (xc * LOG2E + ROUND) - ROUND;
+    let r = n * -LN2_LO + (n * -LN2_HI + xc);
     let mut p = 1.987_569_1e-4_f32;
-    p = p.mul_add(r, 1.398_199_9e-3);
-    p = p.mul_add(r, 8.333_452e-3);
-    p = p.mul_add(r, 4.166_579_6e-2);
-    p = p.mul_add(r, 1.666_666_5e-1);
-    p = p.mul_add(r, 0.5);
-    let er = p.mul_add(r * r, r) + 1.0;
+    p = p * r + 1.398_199_9e-3;
+    p = p * r + 8.333_452e-3;
+    p = p * r + 4.166_579_6e-2;
+    p = p * r + 1.666_666_5e-1;
+    p = p * r + 0.5;
+    let er = p * r * r + r + 1.0;
     let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
     let y = er * scale;
     if x < -87.3 {
@@ -79,11 +82,11 @@ fn ln_1p_small(u: f32) -> f32 {
     let s = u / (2.0 + u);
     let s2 = s * s;
     let mut p = 1.0 / 11.0_f32;
-    p = p.mul_add(s2, 1.0 / 9.0);
-    p = p.mul_add(s2, 1.0 / 7.0);
-    p = p.mul_add(s2, 1.0 / 5.0);
-    p = p.mul_add(s2, 1.0 / 3.0);
-    p = p.mul_add(s2, 1.0);
+    p = p * s2 + 1.0 / 9.0;
+    p = p * s2 + 1.0 / 7.0;
+    p = p * s2 + 1.0 / 5.0;
+    p = p * s2 + 1.0 / 3.0;
+    p = p * s2 + 1.0;
     2.0 * s * p
 }
 

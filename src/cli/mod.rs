@@ -1,0 +1,426 @@
+//! The headless command line: `train`, `eval`, `predict`, `generate`, `presets`.
+//! Results go to stdout (JSON with `--json`), progress to stderr; every error is one line.
+
+mod source;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use serde_json::json;
+
+use crate::data::Preset;
+use crate::export::{
+    Overwrite, TrainingRecord, load_model, predictions_csv, save_model, write_atomic,
+};
+use crate::nn::{EarlyStopping, EpochRecord, Head, TrainConfig, Trainer};
+pub use source::{SourceOptions, load as load_source};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "density-workbench",
+    version,
+    about = "Train and inspect density networks p(y|x). Without a sub-command, opens the workbench window."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train a model and optionally save it.
+    Train(TrainArgs),
+    /// Score a saved model on a dataset (mean NLL in nats, accuracy for classifiers).
+    Eval(EvalArgs),
+    /// Write per-row predictions (mean, std, median, mode, quantiles or p(y=1|x), log_prob).
+    Predict(PredictArgs),
+    /// Write a preset dataset to CSV.
+    Generate(GenerateArgs),
+    /// List the generator presets.
+    Presets,
+}
+
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// Input columns, comma-separated (default: every column but the target).
+    #[arg(long, value_delimiter = ',')]
+    pub x: Option<Vec<String>>,
+    /// Target column (default: the last column).
+    #[arg(long)]
+    pub y: Option<String>,
+    /// Drop rows with a missing value in a used column (and report how many).
+    #[arg(long)]
+    pub drop_missing: bool,
+    /// Rows to generate for a preset (default: the preset's own).
+    #[arg(long)]
+    pub n: Option<usize>,
+    /// Noise level of a preset (default: the preset's own).
+    #[arg(long)]
+    pub noise: Option<f64>,
+    /// Seed of a preset's generator.
+    #[arg(long, default_value_t = 0)]
+    pub data_seed: u64,
+}
+
+impl DataArgs {
+    fn options(&self) -> SourceOptions {
+        SourceOptions {
+            x: self.x.clone(),
+            y: self.y.clone(),
+            drop_missing: self.drop_missing,
+            n: self.n,
+            noise: self.noise,
+            data_seed: self.data_seed,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Training data: a CSV/TSV path or preset:NAME.
+    #[arg(long)]
+    pub data: String,
+    /// Held-out data file (default: a seeded split of --data).
+    #[arg(long)]
+    pub test: Option<String>,
+    /// Fraction held out when no --test is given (default: 0.5 for presets, 0.2 for files).
+    #[arg(long)]
+    pub test_fraction: Option<f64>,
+    #[command(flatten)]
+    pub data_args: DataArgs,
+    /// bernoulli | normal | mixture:K
+    #[arg(long, default_value = "mixture:16", value_parser = parse_head)]
+    pub head: Head,
+    /// Hidden layers as WIDTH:ACTIVATION,… ("" for none).
+    #[arg(long, default_value = "128:relu,128:tanh")]
+    pub hidden: String,
+    #[arg(long, default_value_t = 20)]
+    pub epochs: usize,
+    #[arg(long, default_value_t = 256)]
+    pub batch_size: usize,
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f64,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Floor added to every scale, in standardised units of y.
+    #[arg(long, default_value_t = 1e-3)]
+    pub sigma_floor: f64,
+    /// Train on raw values instead of standardised ones.
+    #[arg(long)]
+    pub no_standardize: bool,
+    /// Stop after this many epochs without held-out improvement (keeps the best weights).
+    #[arg(long)]
+    pub early_stopping: Option<usize>,
+    /// Threads per training step (0 = all cores).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Save the trained model here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace --out if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// One JSON object per epoch and a final summary on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    #[arg(long)]
+    pub model: PathBuf,
+    /// A CSV/TSV path or preset:NAME with the model's columns.
+    #[arg(long)]
+    pub data: String,
+    #[command(flatten)]
+    pub data_args: DataArgs,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    #[arg(long)]
+    pub model: PathBuf,
+    #[arg(long)]
+    pub data: String,
+    #[command(flatten)]
+    pub data_args: DataArgs,
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[arg(long)]
+    pub preset: String,
+    #[arg(long)]
+    pub n: Option<usize>,
+    #[arg(long)]
+    pub noise: Option<f64>,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long)]
+    pub force: bool,
+}
+
+fn parse_head(text: &str) -> Result<Head, String> {
+    Head::parse(text).ok_or_else(|| {
+        format!(
+            "\"{text}\" is not a head: use bernoulli, normal or mixture:K with K from 1 to {}",
+            crate::nn::head::MAX_COMPONENTS
+        )
+    })
+}
+
+fn overwrite(force: bool) -> Overwrite {
+    if force {
+        Overwrite::Allow
+    } else {
+        Overwrite::Refuse
+    }
+}
+
+pub fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Train(args) => train(&args),
+        Command::Eval(args) => eval(&args),
+        Command::Predict(args) => predict(&args),
+        Command::Generate(args) => generate(&args),
+        Command::Presets => {
+            for preset in Preset::ALL {
+                let p = preset.default_params();
+                println!(
+                    "{:<16} n={:<7} noise={:<5} {}",
+                    preset.name(),
+                    p.n,
+                    p.noise,
+                    preset.description()
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+fn train(args: &TrainArgs) -> Result<()> {
+    let hidden =
+        TrainConfig::parse_hidden(&args.hidden).map_err(|e| anyhow::anyhow!("--hidden: {e}"))?;
+    let config = TrainConfig {
+        hidden,
+        head: args.head,
+        sigma_floor: args.sigma_floor,
+        epochs: args.epochs,
+        batch_size: args.batch_size,
+        learning_rate: args.lr,
+        seed: args.seed,
+        standardize: !args.no_standardize,
+        early_stopping: args.early_stopping.map(|patience| EarlyStopping {
+            patience,
+            ..EarlyStopping::default()
+        }),
+        threads: args.threads,
+        ..TrainConfig::default()
+    };
+    let options = args.data_args.options();
+    let loaded = source::load(&args.data, &options)?;
+    let (train, test, test_source) = match &args.test {
+        Some(path) => {
+            let test = source::load(path, &options)?;
+            (loaded.dataset, test.dataset, test.description)
+        }
+        None => {
+            let default_fraction = if loaded.preset.is_some() { 0.5 } else { 0.2 };
+            let fraction = args.test_fraction.unwrap_or(default_fraction);
+            let (train, test) = loaded.dataset.split(fraction, args.seed)?;
+            let description = format!(
+                "{:.0} % of {} (split seed {})",
+                fraction * 100.0,
+                loaded.description,
+                args.seed
+            );
+            (train, test, description)
+        }
+    };
+    if let Some(out) = &args.out
+        && !args.force
+        && out.exists()
+    {
+        anyhow::bail!(
+            "{}: already exists (pass --force to replace it)",
+            out.display()
+        );
+    }
+    eprintln!(
+        "training {} → {} on {} rows, held out {} rows",
+        if config.hidden.is_empty() {
+            "linear".to_string()
+        } else {
+            config.hidden_label()
+        },
+        config.head.label(),
+        train.len(),
+        test.len()
+    );
+    let mut trainer = Trainer::new(config.clone(), &train, Some(&test))?;
+    let json_out = args.json;
+    let reason = trainer
+        .run(|record| {
+            report_epoch(record, config.epochs, json_out);
+        })
+        .clone();
+    let train_scores = trainer.score(&train);
+    let test_scores = trainer.score(&test);
+    eprintln!("{reason}");
+    let summary = json!({
+        "type": "summary",
+        "epochs": trainer.epochs_done(),
+        "steps": trainer.steps(),
+        "train_seconds": trainer.train_secs(),
+        "steps_per_second": trainer.steps() as f64 / trainer.train_secs().max(1e-12),
+        "threads": trainer.threads(),
+        "train_nll": train_scores.nll,
+        "test_nll": test_scores.nll,
+        "train_accuracy": train_scores.accuracy,
+        "test_accuracy": test_scores.accuracy,
+        "stop_reason": reason,
+        "n_train": train.len(),
+        "n_test": test.len(),
+    });
+    if json_out {
+        println!("{summary}");
+    } else {
+        println!(
+            "train NLL {:.4} nats, held-out NLL {:.4} nats{}",
+            train_scores.nll,
+            test_scores.nll,
+            test_scores
+                .accuracy
+                .map(|a| format!(", held-out accuracy {a:.4}"))
+                .unwrap_or_default()
+        );
+        println!(
+            "{} epochs, {} steps, {:.2} s of training",
+            trainer.epochs_done(),
+            trainer.steps(),
+            trainer.train_secs()
+        );
+    }
+    if let Some(out) = &args.out {
+        let record = TrainingRecord {
+            program_version: env!("CARGO_PKG_VERSION").into(),
+            data_source: loaded.description.clone(),
+            test_source: Some(test_source),
+            config,
+            epochs_run: trainer.epochs_done(),
+            steps: trainer.steps(),
+            train_seconds: trainer.train_secs(),
+            stop_reason: reason.to_string(),
+            train_nll: train_scores.nll,
+            test_nll: Some(test_scores.nll),
+            test_accuracy: test_scores.accuracy,
+            history: trainer.history().to_vec(),
+        };
+        save_model(out, trainer.model(), Some(record), overwrite(args.force))?;
+        eprintln!("saved {}", out.display());
+    }
+    Ok(())
+}
+
+fn report_epoch(record: &EpochRecord, epochs: usize, json_out: bool) {
+    let test = record
+        .test_nll
+        .map(|v| format!("{v:.4}"))
+        .unwrap_or_else(|| "-".into());
+    let accuracy = record
+        .test_accuracy
+        .map(|a| format!("  acc {a:.4}"))
+        .unwrap_or_default();
+    let skipped = if record.skipped_steps > 0 {
+        format!("  ({} steps skipped)", record.skipped_steps)
+    } else {
+        String::new()
+    };
+    eprintln!(
+        "epoch {:>3}/{epochs}  train {:.4}  held-out {test}{accuracy}  {:.2} s{skipped}",
+        record.epoch, record.train_nll, record.train_secs
+    );
+    if json_out {
+        let mut value = serde_json::to_value(record).unwrap_or_default();
+        value["type"] = "epoch".into();
+        println!("{value}");
+    }
+}
+
+fn eval(args: &EvalArgs) -> Result<()> {
+    let (model, _) = load_model(&args.model)?;
+    let (data, _) = source::load_for_model(
+        &args.data,
+        &model.spec.x_names,
+        &model.spec.y_name,
+        &args.data_args.options(),
+    )?;
+    let scores = model.score(&data);
+    if args.json {
+        println!(
+            "{}",
+            json!({ "rows": data.len(), "nll": scores.nll, "accuracy": scores.accuracy })
+        );
+    } else {
+        println!(
+            "{} rows: NLL {:.4} nats{}",
+            data.len(),
+            scores.nll,
+            scores
+                .accuracy
+                .map(|a| format!(", accuracy {a:.4}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+fn predict(args: &PredictArgs) -> Result<()> {
+    let (model, _) = load_model(&args.model)?;
+    let (data, has_target) = source::load_for_model(
+        &args.data,
+        &model.spec.x_names,
+        &model.spec.y_name,
+        &args.data_args.options(),
+    )?;
+    let bytes = predictions_csv(&model, &data.x, has_target.then_some(data.y.as_slice()))
+        .with_context(|| format!("{}: cannot format predictions", args.out.display()))?;
+    write_atomic(&args.out, &bytes, overwrite(args.force))?;
+    eprintln!("wrote {} predictions to {}", data.len(), args.out.display());
+    Ok(())
+}
+
+fn generate(args: &GenerateArgs) -> Result<()> {
+    let spec = if args.preset.starts_with("preset:") {
+        args.preset.clone()
+    } else {
+        format!("preset:{}", args.preset)
+    };
+    let options = SourceOptions {
+        n: args.n,
+        noise: args.noise,
+        data_seed: args.seed,
+        ..SourceOptions::default()
+    };
+    let loaded = source::load(&spec, &options)?;
+    let mut bytes = Vec::new();
+    let name = args.out.display().to_string();
+    loaded.dataset.write_csv(&mut bytes, &name)?;
+    write_atomic(&args.out, &bytes, overwrite(args.force))?;
+    eprintln!(
+        "wrote {} rows of {} to {name}",
+        loaded.dataset.len(),
+        loaded.description
+    );
+    Ok(())
+}

@@ -1,0 +1,130 @@
+//! Where a command's data comes from: `preset:NAME` (generated) or a CSV/TSV path.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+
+use crate::data::{ColumnRoles, Dataset, MissingPolicy, Preset, PresetParams, load_table};
+
+/// Options that shape how a data source is read.
+#[derive(Debug, Clone, Default)]
+pub struct SourceOptions {
+    /// Input columns (default: all but the target).
+    pub x: Option<Vec<String>>,
+    /// Target column (default: the last).
+    pub y: Option<String>,
+    pub drop_missing: bool,
+    /// Preset overrides.
+    pub n: Option<usize>,
+    pub noise: Option<f64>,
+    pub data_seed: u64,
+}
+
+/// A loaded dataset and a one-line description of where it came from.
+pub struct Loaded {
+    pub dataset: Dataset,
+    pub description: String,
+    pub preset: Option<(Preset, PresetParams)>,
+}
+
+pub fn parse_preset(spec: &str) -> Option<Result<Preset>> {
+    let name = spec.strip_prefix("preset:")?;
+    Some(Preset::from_name(name).with_context(|| {
+        let names: Vec<_> = Preset::ALL.iter().map(|p| p.name()).collect();
+        format!("unknown preset \"{name}\" (one of: {})", names.join(", "))
+    }))
+}
+
+pub fn load(spec: &str, options: &SourceOptions) -> Result<Loaded> {
+    if let Some(preset) = parse_preset(spec) {
+        let preset = preset?;
+        let defaults = preset.default_params();
+        let params = PresetParams {
+            n: options.n.unwrap_or(defaults.n),
+            noise: options.noise.unwrap_or(defaults.noise),
+            seed: options.data_seed,
+        };
+        let dataset = preset.try_generate(&params)?;
+        let description = format!(
+            "preset:{} (n={}, noise={}, seed={})",
+            preset.name(),
+            params.n,
+            params.noise,
+            params.seed
+        );
+        return Ok(Loaded {
+            dataset,
+            description,
+            preset: Some((preset, params)),
+        });
+    }
+    let table = load_table(Path::new(spec))?;
+    let defaults = table.default_roles();
+    let y = options.y.clone().unwrap_or(defaults.y);
+    let x = match &options.x {
+        Some(x) => x.clone(),
+        None => table.names.iter().filter(|n| **n != y).cloned().collect(),
+    };
+    let policy = if options.drop_missing {
+        MissingPolicy::DropRows
+    } else {
+        MissingPolicy::Error
+    };
+    let selection = table.select(&ColumnRoles { x, y }, policy)?;
+    if selection.dropped_rows > 0 {
+        eprintln!(
+            "{spec}: dropped {} rows with a missing value (--drop-missing)",
+            selection.dropped_rows
+        );
+    }
+    Ok(Loaded {
+        dataset: selection.dataset,
+        description: spec.to_string(),
+        preset: None,
+    })
+}
+
+/// Loads `spec` with the columns a model expects; the target is used when present.
+pub fn load_for_model(
+    spec: &str,
+    x_names: &[String],
+    y_name: &str,
+    options: &SourceOptions,
+) -> Result<(Dataset, bool)> {
+    if parse_preset(spec).is_some() {
+        let loaded = load(spec, options)?;
+        if loaded.dataset.x_names != x_names {
+            bail!(
+                "{spec} has inputs {:?} but the model expects {:?}",
+                loaded.dataset.x_names,
+                x_names
+            );
+        }
+        return Ok((loaded.dataset, true));
+    }
+    let table = load_table(Path::new(spec))?;
+    let has_target = table.names.iter().any(|n| n == y_name);
+    let missing: Vec<_> = x_names
+        .iter()
+        .filter(|n| !table.names.contains(n))
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "{spec}: the model needs input columns {missing:?}, the file has {:?}",
+            table.names
+        );
+    }
+    let policy = if options.drop_missing {
+        MissingPolicy::DropRows
+    } else {
+        MissingPolicy::Error
+    };
+    if has_target {
+        let roles = ColumnRoles {
+            x: x_names.to_vec(),
+            y: y_name.to_string(),
+        };
+        return Ok((table.select(&roles, policy)?.dataset, true));
+    }
+    bail!("{spec}: no column \"{y_name}\" (the model's target)")
+}

@@ -4,6 +4,8 @@
 //! needs no copy of the pre-activations.
 
 use num_traits::Float;
+
+use super::fastmath::simd_fn;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -46,6 +48,7 @@ impl Activation {
     }
 
     /// y = f(z) for one value.
+    #[inline(always)]
     pub fn apply<T: Float>(self, z: T) -> T {
         match self {
             Activation::Linear => z,
@@ -64,6 +67,7 @@ impl Activation {
     }
 
     /// f'(z) expressed through y = f(z).
+    #[inline(always)]
     pub fn derivative_from_output<T: Float>(self, y: T) -> T {
         let one = T::one();
         match self {
@@ -91,12 +95,7 @@ impl Activation {
 
     /// Applies f in place to a whole buffer (the training hot path).
     pub fn forward_in_place(self, values: &mut [f32]) {
-        match self {
-            Activation::Linear => {}
-            Activation::Relu => values.iter_mut().for_each(|v| *v = v.max(0.0)),
-            Activation::Tanh => crate::nn::fastmath::tanh_in_place(values),
-            _ => values.iter_mut().for_each(|v| *v = self.apply(*v)),
-        }
+        forward_slice(self, values);
     }
 
     /// grad ← grad ⊙ f'(z), given the outputs y.
@@ -104,7 +103,24 @@ impl Activation {
     /// `grad` and `outputs` have the same length.
     pub fn backward_in_place(self, grad: &mut [f32], outputs: &[f32]) {
         debug_assert_eq!(grad.len(), outputs.len());
-        match self {
+        backward_slice(self, grad, outputs);
+    }
+}
+
+simd_fn! {
+    fn forward_slice(activation: Activation, values: &mut [f32]) {
+        match activation {
+            Activation::Linear => {}
+            Activation::Relu => values.iter_mut().for_each(|v| *v = v.max(0.0)),
+            Activation::Tanh => crate::nn::fastmath::tanh_in_place(values),
+            _ => values.iter_mut().for_each(|v| *v = activation.apply(*v)),
+        }
+    }
+}
+
+simd_fn! {
+    fn backward_slice(activation: Activation, grad: &mut [f32], outputs: &[f32]) {
+        match activation {
             Activation::Linear => {}
             Activation::Relu => grad
                 .iter_mut()
@@ -117,7 +133,7 @@ impl Activation {
             _ => grad
                 .iter_mut()
                 .zip(outputs)
-                .for_each(|(g, &y)| *g *= self.derivative_from_output(y)),
+                .for_each(|(g, &y)| *g *= activation.derivative_from_output(y)),
         }
     }
 }

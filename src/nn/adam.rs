@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::fastmath::simd_fn;
+
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct AdamConfig {
     pub learning_rate: f64,
@@ -56,12 +58,21 @@ impl Adam {
         // 1 − β is formed in f64: in f32, 1 − 0.999f32 is off by 5e-5 relative.
         let (b1, b2, eps) = (beta1 as f32, beta2 as f32, epsilon as f32);
         let (c1, c2) = ((1.0 - beta1) as f32, (1.0 - beta2) as f32);
-        for (((p, &g), m), v) in params
-            .iter_mut()
-            .zip(grads)
-            .zip(&mut self.m)
-            .zip(&mut self.v)
-        {
+        adam_update(
+            params,
+            grads,
+            &mut self.m,
+            &mut self.v,
+            [b1, b2, c1, c2, lr_t, eps],
+        );
+    }
+}
+
+simd_fn! {
+    /// coefficients: β1, β2, 1 − β1, 1 − β2, bias-corrected learning rate, ε.
+    fn adam_update(params: &mut [f32], grads: &[f32], ms: &mut [f32], vs: &mut [f32], coefficients: [f32; 6]) {
+        let [b1, b2, c1, c2, lr_t, eps] = coefficients;
+        for (((p, &g), m), v) in params.iter_mut().zip(grads).zip(ms.iter_mut()).zip(vs.iter_mut()) {
             *m = b1 * *m + c1 * g;
             *v = b2 * *v + c2 * g * g;
             *p -= lr_t * *m / (v.sqrt() + eps);

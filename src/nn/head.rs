@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::fastmath::simd_fn;
 use super::scalar::Scalar;
 
 /// The largest supported number of mixture components (per-row scratch lives on the stack).
@@ -68,6 +69,7 @@ impl Head {
     }
 
     /// Sum over rows of the NLL; writes `grad_scale · ∂NLL_i/∂out_i` into `grad` when given.
+    /// Allocates its scratch; the training loop uses [`Head::batch_nll`] with a reused one.
     /// # Shapes
     /// `out`: rows × params_size (row-major), `y`: rows, `grad`: like `out`.
     pub fn nll_sum<T: Scalar>(
@@ -75,18 +77,9 @@ impl Head {
         out: &[T],
         y: &[T],
         sigma_floor: T,
-        mut grad: Option<(&mut [T], T)>,
+        grad: Option<(&mut [T], T)>,
     ) -> f64 {
-        let p = self.params_size();
-        debug_assert_eq!(out.len(), y.len() * p);
-        let mut total = 0.0;
-        for (i, (o, &yi)) in out.chunks_exact(p).zip(y).enumerate() {
-            let g = grad
-                .as_mut()
-                .map(|(g, scale)| (&mut g[i * p..(i + 1) * p], *scale));
-            total += self.row_nll(o, yi, sigma_floor, g).to_f64();
-        }
-        total
+        self.batch_nll(out, y, sigma_floor, grad, &mut HeadScratch::default())
     }
 
     /// NLL of one row, and optionally `scale · ∂NLL/∂o` written to `grad`.
@@ -97,73 +90,191 @@ impl Head {
         sigma_floor: T,
         grad: Option<(&mut [T], T)>,
     ) -> T {
-        match self {
-            Head::Bernoulli => bernoulli_row(o[0], y, grad),
-            Head::Normal => normal_row(o[0], o[1], y, sigma_floor, grad),
-            Head::Mixture { components } => mixture_row(components, o, y, sigma_floor, grad),
+        T::from_f64(self.nll_sum(o, &[y], sigma_floor, grad))
+    }
+
+    /// Like [`Head::nll_sum`], with caller-owned scratch so the training step allocates nothing.
+    ///
+    /// The rows are transposed into one column per output so that every loop below runs over
+    /// contiguous rows without branches, which the compiler turns into SIMD code.
+    pub fn batch_nll<T: Scalar>(
+        self,
+        out: &[T],
+        y: &[T],
+        sigma_floor: T,
+        grad: Option<(&mut [T], T)>,
+        scratch: &mut HeadScratch<T>,
+    ) -> f64 {
+        let p = self.params_size();
+        let rows = y.len();
+        debug_assert_eq!(out.len(), rows * p);
+        scratch.prepare(rows, p, self);
+        transpose(out, &mut scratch.columns, rows, p);
+        let grad_scale = grad.as_ref().map(|(_, s)| *s);
+        let total = match self {
+            Head::Bernoulli => bernoulli_columns(y, scratch, grad_scale),
+            Head::Normal => normal_columns(y, sigma_floor, scratch, grad_scale),
+            Head::Mixture { components } => {
+                mixture_columns(components, y, sigma_floor, scratch, grad_scale)
+            }
+        };
+        if let Some((g, _)) = grad {
+            transpose(&scratch.columns, g, p, rows);
+        }
+        total
+    }
+}
+
+/// Reusable buffers of [`Head::batch_nll`], grown on demand.
+#[derive(Debug, Clone, Default)]
+pub struct HeadScratch<T> {
+    /// params_size columns of `rows` values; overwritten by the gradient.
+    columns: Vec<T>,
+    /// Per-component work columns (3·K of them for the mixture).
+    work: Vec<T>,
+    /// Per-row accumulators (4 columns).
+    per_row: Vec<T>,
+    rows: usize,
+}
+
+impl<T: Scalar> HeadScratch<T> {
+    fn prepare(&mut self, rows: usize, p: usize, head: Head) {
+        let k = match head {
+            Head::Mixture { components } => components,
+            _ => 1,
+        };
+        self.rows = rows;
+        for (buffer, len) in [
+            (&mut self.columns, rows * p),
+            (&mut self.work, 3 * k * rows),
+            (&mut self.per_row, 4 * rows),
+        ] {
+            if buffer.len() < len {
+                buffer.resize(len, T::zero());
+            }
         }
     }
 }
 
+/// `dst` (cols × rows) = transpose of `src` (rows × cols).
+fn transpose<T: Copy>(src: &[T], dst: &mut [T], rows: usize, cols: usize) {
+    for (r, row) in src.chunks_exact(cols).take(rows).enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            dst[c * rows + r] = v;
+        }
+    }
+}
+
+simd_fn! {
 /// BCE from the logit: softplus(l) − y·l; ∂/∂l = sigmoid(l) − y.
-fn bernoulli_row<T: Scalar>(logit: T, y: T, grad: Option<(&mut [T], T)>) -> T {
-    if let Some((g, scale)) = grad {
-        g[0] = (logit.sigmoid() - y) * scale;
-    }
-    logit.softplus() - y * logit
-}
-
-/// Gaussian NLL ½z² + ln σ + ½ln 2π with σ = softplus(raw) + floor.
-fn normal_row<T: Scalar>(loc: T, raw: T, y: T, floor: T, grad: Option<(&mut [T], T)>) -> T {
-    let scale = raw.softplus() + floor;
-    let z = (y - loc) / scale;
-    if let Some((g, s)) = grad {
-        g[0] = -z / scale * s;
-        g[1] = (T::one() - z * z) / scale * raw.sigmoid() * s;
-    }
-    T::from_f64(0.5) * z * z + scale.ln() + T::from_f64(HALF_LN_2PI)
-}
-
-/// −logsumexp_k(log_softmax(logits)_k + log N(y; loc_k, σ_k)).
-fn mixture_row<T: Scalar>(k: usize, o: &[T], y: T, floor: T, grad: Option<(&mut [T], T)>) -> T {
-    let (logits, pairs) = o.split_at(k);
-    let mut joint = [T::zero(); MAX_COMPONENTS]; // log w_k + log N_k
-    let mut zs = [T::zero(); MAX_COMPONENTS];
-    let mut scales = [T::zero(); MAX_COMPONENTS];
-    let half = T::from_f64(0.5);
-    let max_logit = logits.iter().fold(T::neg_infinity(), |m, &l| m.max(l));
-    let mut logit_sum = T::zero();
-    for c in 0..k {
-        logit_sum = logit_sum + (logits[c] - max_logit).exp_fast();
-        let scale = pairs[2 * c + 1].softplus() + floor;
-        let z = (y - pairs[2 * c]) / scale;
-        scales[c] = scale;
-        zs[c] = z;
-        joint[c] = logits[c] - half * z * z - scale.ln();
-    }
-    let log_norm = max_logit + logit_sum.ln() + T::from_f64(HALF_LN_2PI);
-    let max_joint = joint[..k].iter().fold(T::neg_infinity(), |m, &a| m.max(a));
-    let mut joint_sum = T::zero();
-    for a in &mut joint[..k] {
-        *a = (*a - max_joint).exp_fast();
-        joint_sum = joint_sum + *a;
-    }
-    let nll = log_norm - max_joint - joint_sum.ln();
-    if let Some((g, s)) = grad {
-        let (g_logits, g_pairs) = g.split_at_mut(k);
-        let inv_joint = T::one() / joint_sum;
-        let inv_logit = T::one() / logit_sum;
-        for c in 0..k {
-            let responsibility = joint[c] * inv_joint;
-            let weight = (logits[c] - max_logit).exp_fast() * inv_logit;
-            let (z, scale) = (zs[c], scales[c]);
-            g_logits[c] = (weight - responsibility) * s;
-            g_pairs[2 * c] = -responsibility * z / scale * s;
-            g_pairs[2 * c + 1] =
-                responsibility * (T::one() - z * z) / scale * pairs[2 * c + 1].sigmoid() * s;
+fn bernoulli_columns<T: Scalar>(y: &[T], scratch: &mut HeadScratch<T>, grad_scale: Option<T>) -> f64 {
+    let logits = &mut scratch.columns[..y.len()];
+    let mut total = 0.0;
+    for (l, &t) in logits.iter_mut().zip(y) {
+        let (softplus, sigmoid) = l.softplus_and_sigmoid();
+        total += (softplus - t * *l).to_f64();
+        if let Some(s) = grad_scale {
+            *l = (sigmoid - t) * s;
         }
     }
-    nll
+    total
+}
+}
+
+simd_fn! {
+/// Gaussian NLL ½z² + ln σ + ½ln 2π with σ = softplus(raw) + floor.
+fn normal_columns<T: Scalar>(y: &[T], floor: T, scratch: &mut HeadScratch<T>, grad_scale: Option<T>) -> f64 {
+    let rows = y.len();
+    let (locs, raws) = scratch.columns[..2 * rows].split_at_mut(rows);
+    let half = T::from_f64(0.5);
+    let mut total = 0.0;
+    for ((loc, raw), &t) in locs.iter_mut().zip(raws.iter_mut()).zip(y) {
+        let (softplus, sigmoid) = raw.softplus_and_sigmoid();
+        let scale = softplus + floor;
+        let z = (t - *loc) / scale;
+        total += (half * z * z + scale.ln_fast()).to_f64() + HALF_LN_2PI;
+        if let Some(s) = grad_scale {
+            *loc = -z / scale * s;
+            *raw = (T::one() - z * z) / scale * sigmoid * s;
+        }
+    }
+    total
+}
+}
+
+simd_fn! {
+/// −logsumexp_k(log_softmax(logits)_k + log N(y; loc_k, σ_k)), column-wise over the rows.
+fn mixture_columns<T: Scalar>(k: usize, y: &[T], floor: T, scratch: &mut HeadScratch<T>, grad_scale: Option<T>) -> f64 {
+    let rows = y.len();
+    let half = T::from_f64(0.5);
+    let HeadScratch { columns, work, per_row, .. } = scratch;
+    let (logits, pairs) = columns[..3 * k * rows].split_at_mut(k * rows);
+    let (z_cols, rest) = work[..3 * k * rows].split_at_mut(k * rows);
+    let (scale_cols, joint_cols) = rest.split_at_mut(k * rows);
+    let (max_logit, rest) = per_row[..4 * rows].split_at_mut(rows);
+    let (logit_sum, rest) = rest.split_at_mut(rows);
+    let (max_joint, joint_sum) = rest.split_at_mut(rows);
+    max_logit.fill(T::neg_infinity());
+    max_joint.fill(T::neg_infinity());
+    logit_sum.fill(T::zero());
+    joint_sum.fill(T::zero());
+    for c in 0..k {
+        let logit = &logits[c * rows..(c + 1) * rows];
+        let loc = &pairs[2 * c * rows..(2 * c + 1) * rows];
+        let raw = &pairs[(2 * c + 1) * rows..(2 * c + 2) * rows];
+        let z = &mut z_cols[c * rows..(c + 1) * rows];
+        let scale = &mut scale_cols[c * rows..(c + 1) * rows];
+        let joint = &mut joint_cols[c * rows..(c + 1) * rows];
+        for r in 0..rows {
+            let s = raw[r].softplus() + floor;
+            let zr = (y[r] - loc[r]) / s;
+            z[r] = zr;
+            scale[r] = s;
+            joint[r] = logit[r] - half * zr * zr - s.ln_fast();
+            max_logit[r] = max_logit[r].max(logit[r]);
+            max_joint[r] = max_joint[r].max(joint[r]);
+        }
+    }
+    for c in 0..k {
+        let logit = &mut logits[c * rows..(c + 1) * rows];
+        let joint = &mut joint_cols[c * rows..(c + 1) * rows];
+        for r in 0..rows {
+            // From here on the logit column holds the unnormalised weight e^{l − max}.
+            logit[r] = (logit[r] - max_logit[r]).exp_fast();
+            logit_sum[r] = logit_sum[r] + logit[r];
+            joint[r] = (joint[r] - max_joint[r]).exp_fast();
+            joint_sum[r] = joint_sum[r] + joint[r];
+        }
+    }
+    let mut total = 0.0;
+    for r in 0..rows {
+        let nll = max_logit[r] + logit_sum[r].ln_fast() - max_joint[r] - joint_sum[r].ln_fast();
+        total += nll.to_f64() + HALF_LN_2PI;
+    }
+    let Some(s) = grad_scale else {
+        return total;
+    };
+    for r in 0..rows {
+        logit_sum[r] = T::one() / logit_sum[r];
+        joint_sum[r] = T::one() / joint_sum[r];
+    }
+    for c in 0..k {
+        let weight = &mut logits[c * rows..(c + 1) * rows];
+        let (loc_g, raw_g) = pairs[2 * c * rows..(2 * c + 2) * rows].split_at_mut(rows);
+        let z = &z_cols[c * rows..(c + 1) * rows];
+        let scale = &scale_cols[c * rows..(c + 1) * rows];
+        let joint = &joint_cols[c * rows..(c + 1) * rows];
+        for r in 0..rows {
+            let responsibility = joint[r] * joint_sum[r];
+            let w = weight[r] * logit_sum[r];
+            let sigmoid = raw_g[r].sigmoid(); // read the raw scale before overwriting it
+            weight[r] = (w - responsibility) * s;
+            loc_g[r] = -responsibility * z[r] / scale[r] * s;
+            raw_g[r] = responsibility * (T::one() - z[r] * z[r]) / scale[r] * sigmoid * s;
+        }
+    }
+    total
+}
 }
 
 #[cfg(test)]

@@ -10,12 +10,11 @@ use std::time::Instant;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::adam::{Adam, AdamConfig};
 use super::config::{ConfigError, TrainConfig};
-use super::head::Head;
+use super::head::{Head, HeadScratch};
 use super::mlp::Workspace;
 use super::model::{Model, ModelSpec, Scores};
 use super::scaler::Scaler;
@@ -92,6 +91,7 @@ pub struct StepReport {
 /// Per-thread buffers: a workspace and a gradient vector.
 struct Lane {
     ws: Workspace,
+    head: HeadScratch<f32>,
     grads: Vec<f32>,
     loss_sum: f64,
 }
@@ -172,7 +172,7 @@ impl Trainer {
         let threads = effective_threads(&config, &model);
         let pool = if threads > 1 {
             rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
+                .num_threads(threads - 1)
                 .build()
                 .ok()
         } else {
@@ -181,6 +181,7 @@ impl Trainer {
         let lanes = (0..threads)
             .map(|_| Lane {
                 ws: Workspace::default(),
+                head: HeadScratch::default(),
                 grads: vec![0.0; n_params],
                 loss_sum: 0.0,
             })
@@ -365,11 +366,26 @@ impl Trainer {
             let x = &bx[start * d..end * d];
             mlp.forward(x, r, &mut lane.ws);
             let (outputs, out_grad) = lane.ws.outputs_and_grad(r, head.params_size());
-            lane.loss_sum = head.nll_sum(outputs, &by[start..end], floor, Some((out_grad, scale)));
+            lane.loss_sum = head.batch_nll(
+                outputs,
+                &by[start..end],
+                floor,
+                Some((out_grad, scale)),
+                &mut lane.head,
+            );
             mlp.backward(x, r, &mut lane.ws, &mut lane.grads);
         };
+        let (first, rest) = self.lanes.split_at_mut(1);
         match &self.pool {
-            Some(pool) => pool.install(|| self.lanes.par_iter_mut().enumerate().for_each(work)),
+            // The calling thread computes lane 0 itself while the pool takes the others: one
+            // hand-off per step instead of parking the caller.
+            Some(pool) => pool.in_place_scope(|scope| {
+                let work = &work;
+                for (i, lane) in rest.iter_mut().enumerate() {
+                    scope.spawn(move |_| work((i + 1, lane)));
+                }
+                work((0, &mut first[0]));
+            }),
             None => self.lanes.iter_mut().enumerate().for_each(work),
         }
         let (first, rest) = self.lanes.split_at(1);

@@ -120,14 +120,14 @@ pub fn ln(x: f32) -> f32 {
     let ef = e as f32;
     let z = m * m;
     let mut p = 7.037_683_6e-2_f32;
-    p = p * m - 1.151_461_0e-1;
+    p = p * m - 1.151_461e-1;
     p = p * m + 1.167_699_9e-1;
     p = p * m - 1.242_014_1e-1;
     p = p * m + 1.424_932_3e-1;
     p = p * m - 1.666_805_8e-1;
     p = p * m + 2.000_071_4e-1;
     p = p * m - 2.499_999_4e-1;
-    p = p * m + 3.333_333_1e-1;
+    p = p * m + 3.333_333e-1;
     let y = p * m * z - 2.121_944_4e-4 * ef - 0.5 * z;
     let result = m + y + 0.693_359_4 * ef;
     if x > 0.0 && x < f32::INFINITY {
@@ -239,7 +239,7 @@ mod tests {
             );
             let sg = 1.0 / (1.0 + (-xd).exp());
             assert!(
-                (sigmoid(x) as f64 - sg).abs() < 3e-7 * sg.max(1e-30).min(1.0) + 1e-37,
+                (sigmoid(x) as f64 - sg).abs() < 3e-7 * sg.clamp(1e-30, 1.0) + 1e-37,
                 "sigmoid({x})"
             );
         }

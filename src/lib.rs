@@ -3,6 +3,7 @@
 //! The core (`data`, `nn`, `worker`, `export`) never depends on the GUI; the `app` module
 //! exists only with the `gui` feature.
 
+pub mod bench;
 pub mod cli;
 pub mod data;
 pub mod export;

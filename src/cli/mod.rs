@@ -39,6 +39,30 @@ pub enum Command {
     Generate(GenerateArgs),
     /// List the generator presets.
     Presets,
+    /// Time the reference training workloads (steps/s, GFLOP/s, fraction of matmul peak).
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Directory with the reference CSVs (shared/reference/make_data.py); default $DW_REFDATA,
+    /// else the same tasks on generated preset data.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Tasks to run (mdn100k, mdn10k, hetero, moons); default all.
+    #[arg(long, value_delimiter = ',')]
+    pub tasks: Option<Vec<String>>,
+    /// Threads per training step (0 = all cores).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Runs per task (seeds seed, seed+1, …); the median time is reported.
+    #[arg(long, default_value_t = 3)]
+    pub repeats: usize,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// One JSON object per task on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -192,6 +216,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Eval(args) => eval(&args),
         Command::Predict(args) => predict(&args),
         Command::Generate(args) => generate(&args),
+        Command::Bench(args) => bench(&args),
         Command::Presets => {
             for preset in Preset::ALL {
                 let p = preset.default_params();
@@ -422,5 +447,61 @@ fn generate(args: &GenerateArgs) -> Result<()> {
         loaded.dataset.len(),
         loaded.description
     );
+    Ok(())
+}
+
+fn bench(args: &BenchArgs) -> Result<()> {
+    use crate::bench::{default_data_dir, matmul_peak_gflops, run_workload, workloads};
+    let threads = match args.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let peak = matmul_peak_gflops(threads);
+    eprintln!("f32 matmul peak (1024³, {threads} threads): {peak:.1} GFLOP/s");
+    let data_dir = args.data_dir.clone().or_else(default_data_dir);
+    let chosen: Vec<_> = workloads()
+        .into_iter()
+        .filter(|w| {
+            args.tasks
+                .as_ref()
+                .is_none_or(|t| t.iter().any(|n| n == w.name))
+        })
+        .collect();
+    if chosen.is_empty() {
+        anyhow::bail!(
+            "--tasks: none of {:?} is a task (mdn100k, mdn10k, hetero, moons)",
+            args.tasks.clone().unwrap_or_default()
+        );
+    }
+    for workload in &chosen {
+        let result = run_workload(
+            workload,
+            data_dir.as_deref(),
+            args.threads,
+            args.seed,
+            args.repeats,
+            peak,
+        )?;
+        if args.json {
+            let mut value = serde_json::to_value(&result)?;
+            value["matmul_peak_gflops"] = peak.into();
+            println!("{value}");
+        } else {
+            println!(
+                "{:<8} {:>6} steps  {:>7.3} s  {:>8.0} steps/s  {:>6.1} GFLOP/s  {:>5.1} % of peak  test NLL {:.4}{}",
+                result.task,
+                result.steps,
+                result.train_seconds,
+                result.steps_per_second,
+                result.gflops,
+                100.0 * result.peak_fraction,
+                result.test_nll,
+                result
+                    .test_accuracy
+                    .map(|a| format!("  acc {a:.4}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
     Ok(())
 }

@@ -281,6 +281,7 @@ fn train(args: &TrainArgs) -> Result<()> {
             out.display()
         );
     }
+    let mut trainer = Trainer::new(config.clone(), &train, Some(&test))?;
     eprintln!(
         "training {} → {} on {} rows, held out {} rows",
         if config.hidden.is_empty() {
@@ -292,7 +293,6 @@ fn train(args: &TrainArgs) -> Result<()> {
         train.len(),
         test.len()
     );
-    let mut trainer = Trainer::new(config.clone(), &train, Some(&test))?;
     let json_out = args.json;
     let reason = trainer
         .run(|record| {
@@ -384,12 +384,14 @@ fn report_epoch(record: &EpochRecord, epochs: usize, json_out: bool) {
 
 fn eval(args: &EvalArgs) -> Result<()> {
     let (model, _) = load_model(&args.model)?;
-    let (data, _) = source::load_for_model(
-        &args.data,
-        &model.spec.x_names,
-        &model.spec.y_name,
-        &args.data_args.options(),
-    )?;
+    let (x_names, y_name) = (&model.spec.x_names, &model.spec.y_name);
+    let rows = source::load_for_model(&args.data, x_names, y_name, &args.data_args.options())?;
+    let data = rows.dataset(x_names, y_name).with_context(|| {
+        format!(
+            "{}: no column \"{y_name}\" (the model's target), so there is nothing to score",
+            args.data
+        )
+    })?;
     let scores = model.score(&data);
     if args.json {
         println!(
@@ -412,16 +414,16 @@ fn eval(args: &EvalArgs) -> Result<()> {
 
 fn predict(args: &PredictArgs) -> Result<()> {
     let (model, _) = load_model(&args.model)?;
-    let (data, has_target) = source::load_for_model(
-        &args.data,
-        &model.spec.x_names,
-        &model.spec.y_name,
-        &args.data_args.options(),
-    )?;
-    let bytes = predictions_csv(&model, &data.x, has_target.then_some(data.y.as_slice()))
+    let (x_names, y_name) = (&model.spec.x_names, &model.spec.y_name);
+    let rows = source::load_for_model(&args.data, x_names, y_name, &args.data_args.options())?;
+    let bytes = predictions_csv(&model, &rows.x, rows.y.as_deref())
         .with_context(|| format!("{}: cannot format predictions", args.out.display()))?;
     write_atomic(&args.out, &bytes, overwrite(args.force))?;
-    eprintln!("wrote {} predictions to {}", data.len(), args.out.display());
+    eprintln!(
+        "wrote {} predictions to {}",
+        rows.len(model.n_inputs()),
+        args.out.display()
+    );
     Ok(())
 }
 

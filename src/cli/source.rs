@@ -84,13 +84,35 @@ pub fn load(spec: &str, options: &SourceOptions) -> Result<Loaded> {
     })
 }
 
-/// Loads `spec` with the columns a model expects; the target is used when present.
+/// Rows for a trained model: its inputs, and its target when the data has that column.
+pub struct ModelData {
+    pub x: Vec<f64>,
+    pub y: Option<Vec<f64>>,
+}
+
+impl ModelData {
+    pub fn len(&self, n_inputs: usize) -> usize {
+        self.x.len() / n_inputs.max(1)
+    }
+
+    /// As a dataset, when the target is known (for scoring).
+    pub fn dataset(&self, x_names: &[String], y_name: &str) -> Option<Dataset> {
+        Some(Dataset {
+            x_names: x_names.to_vec(),
+            y_name: y_name.into(),
+            x: self.x.clone(),
+            y: self.y.clone()?,
+        })
+    }
+}
+
+/// Loads `spec` with the columns a model expects.
 pub fn load_for_model(
     spec: &str,
     x_names: &[String],
     y_name: &str,
     options: &SourceOptions,
-) -> Result<(Dataset, bool)> {
+) -> Result<ModelData> {
     if parse_preset(spec).is_some() {
         let loaded = load(spec, options)?;
         if loaded.dataset.x_names != x_names {
@@ -100,31 +122,26 @@ pub fn load_for_model(
                 x_names
             );
         }
-        return Ok((loaded.dataset, true));
+        return Ok(ModelData {
+            x: loaded.dataset.x,
+            y: Some(loaded.dataset.y),
+        });
     }
     let table = load_table(Path::new(spec))?;
-    let has_target = table.names.iter().any(|n| n == y_name);
-    let missing: Vec<_> = x_names
-        .iter()
-        .filter(|n| !table.names.contains(n))
-        .collect();
-    if !missing.is_empty() {
-        bail!(
-            "{spec}: the model needs input columns {missing:?}, the file has {:?}",
-            table.names
-        );
-    }
     let policy = if options.drop_missing {
         MissingPolicy::DropRows
     } else {
         MissingPolicy::Error
     };
-    if has_target {
-        let roles = ColumnRoles {
-            x: x_names.to_vec(),
-            y: y_name.to_string(),
-        };
-        return Ok((table.select(&roles, policy)?.dataset, true));
+    let rows = table.select_for_model(x_names, y_name, policy)?;
+    if rows.dropped_rows > 0 {
+        eprintln!(
+            "{spec}: dropped {} rows with a missing value (--drop-missing)",
+            rows.dropped_rows
+        );
     }
-    bail!("{spec}: no column \"{y_name}\" (the model's target)")
+    Ok(ModelData {
+        x: rows.x,
+        y: rows.y,
+    })
 }

@@ -10,12 +10,8 @@ use std::fmt;
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     /// The file could not be read at all.
-    #[error("{file}: cannot read the file: {source}")]
-    Io {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("{file}: cannot read the file: {error}")]
+    Io { file: String, error: std::io::Error },
     /// The file has no bytes (or only whitespace).
     #[error("{file}: the file is empty (a header row and at least one data row are needed)")]
     EmptyFile { file: String },

@@ -24,6 +24,6 @@ mod truth;
 pub use dataset::{ColumnStats, Dataset};
 pub use error::DataError;
 pub use presets::{Preset, PresetParams};
-pub use select::{ColumnRoles, MissingPolicy, Selection, is_missing};
+pub use select::{ColumnRoles, MissingPolicy, ModelRows, Selection, is_missing};
 pub use table::{Table, load_table, parse_table};
 pub use truth::Truth;

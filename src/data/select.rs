@@ -31,6 +31,16 @@ pub struct Selection {
     pub dropped_rows: usize,
 }
 
+/// The result of [`Table::select_for_model`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelRows {
+    /// Row-major, the model's inputs in its order.
+    pub x: Vec<f64>,
+    /// The target column, when the file has it.
+    pub y: Option<Vec<f64>>,
+    pub dropped_rows: usize,
+}
+
 /// A cell counts as missing when it is empty after trimming or is exactly `NA` (R's marker).
 pub fn is_missing(cell: &str) -> bool {
     cell.is_empty() || cell == "NA"
@@ -74,15 +84,77 @@ impl Table {
         missing: MissingPolicy,
     ) -> Result<Selection, DataError> {
         let columns = self.check_roles(roles)?;
-        let n_inputs = roles.x.len();
-        let mut x = Vec::with_capacity(self.n_rows() * n_inputs);
-        let mut y = Vec::with_capacity(self.n_rows());
+        let (values, dropped_rows) = self.parse_rows(&columns, missing)?;
+        let width = columns.len();
+        let x = values
+            .chunks_exact(width)
+            .flat_map(|row| &row[..width - 1])
+            .copied()
+            .collect();
+        let y = values
+            .chunks_exact(width)
+            .map(|row| row[width - 1])
+            .collect();
+        let dataset = Dataset::new(roles.x.clone(), roles.y.clone(), x, y)?;
+        self.check_not_constant(&dataset)?;
+        Ok(Selection {
+            dataset,
+            dropped_rows,
+        })
+    }
+
+    /// The inputs of a trained model, and its target when the file has that column. Unlike
+    /// [`Table::select`], constant columns are fine here (one row to predict is a valid file).
+    pub fn select_for_model(
+        &self,
+        x: &[String],
+        y: &str,
+        missing: MissingPolicy,
+    ) -> Result<ModelRows, DataError> {
+        let has_target = self.column_index(y).is_some() && !x.iter().any(|n| n == y);
+        let mut names: Vec<String> = x.to_vec();
+        if has_target {
+            names.push(y.to_string());
+        }
+        let columns = names
+            .iter()
+            .map(|name| {
+                self.column_index(name)
+                    .ok_or_else(|| DataError::UnknownColumn {
+                        file: self.source.clone(),
+                        name: name.clone(),
+                        available: self.names.clone(),
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let (values, dropped_rows) = self.parse_rows(&columns, missing)?;
+        let width = columns.len();
+        let d = x.len();
+        Ok(ModelRows {
+            x: values
+                .chunks_exact(width)
+                .flat_map(|row| &row[..d])
+                .copied()
+                .collect(),
+            y: has_target.then(|| values.chunks_exact(width).map(|row| row[d]).collect()),
+            dropped_rows,
+        })
+    }
+
+    /// Parses the given columns of every row (row-major), dropping rows with a missing cell
+    /// when `missing` allows it; at least one row must remain.
+    fn parse_rows(
+        &self,
+        columns: &[usize],
+        missing: MissingPolicy,
+    ) -> Result<(Vec<f64>, usize), DataError> {
+        let mut values = Vec::with_capacity(self.n_rows() * columns.len());
         let mut row_values = Vec::with_capacity(columns.len());
         let mut dropped_rows = 0;
         for i in 0..self.n_rows() {
             row_values.clear();
             let mut has_missing = false;
-            for &j in &columns {
+            for &j in columns {
                 match self.parse_cell(i, j, missing)? {
                     Cell::Value(v) => row_values.push(v),
                     Cell::Missing => has_missing = true,
@@ -90,23 +162,17 @@ impl Table {
             }
             if has_missing {
                 dropped_rows += 1;
-                continue;
+            } else {
+                values.extend_from_slice(&row_values);
             }
-            x.extend_from_slice(&row_values[..n_inputs]);
-            y.push(row_values[n_inputs]);
         }
-        if y.is_empty() {
+        if values.is_empty() {
             return Err(DataError::AllRowsDropped {
                 file: self.source.clone(),
                 dropped: dropped_rows,
             });
         }
-        let dataset = Dataset::new(roles.x.clone(), roles.y.clone(), x, y)?;
-        self.check_not_constant(&dataset)?;
-        Ok(Selection {
-            dataset,
-            dropped_rows,
-        })
+        Ok((values, dropped_rows))
     }
 
     /// Validates the roles and returns the column indices: x columns in order, then y.
@@ -221,6 +287,25 @@ mod tests {
 
     fn select_err(text: &str, r: &ColumnRoles) -> DataError {
         table(text).select(r, MissingPolicy::Error).unwrap_err()
+    }
+
+    #[test]
+    fn rows_for_a_model_with_and_without_target() {
+        let t = table("b,a,y\n1,5,0\n2,5,1\n");
+        let names = vec!["a".to_string(), "b".to_string()];
+        let with = t
+            .select_for_model(&names, "y", MissingPolicy::Error)
+            .unwrap();
+        assert_eq!(with.x, vec![5.0, 1.0, 5.0, 2.0]); // a constant column is fine here
+        assert_eq!(with.y, Some(vec![0.0, 1.0]));
+        let without = t
+            .select_for_model(&names, "target", MissingPolicy::Error)
+            .unwrap();
+        assert_eq!(without.y, None);
+        let err = t
+            .select_for_model(&["c".to_string()], "y", MissingPolicy::Error)
+            .unwrap_err();
+        assert!(matches!(err, DataError::UnknownColumn { .. }), "{err}");
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub fn load_table(path: &Path) -> Result<Table, DataError> {
     let source = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| DataError::Io {
         file: source.clone(),
-        source: e,
+        error: e,
     })?;
     parse_table(&bytes, &source)
 }

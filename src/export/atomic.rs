@@ -16,17 +16,17 @@ pub enum Overwrite {
 pub enum WriteError {
     #[error("{path}: already exists (pass --force to replace it)")]
     AlreadyExists { path: PathBuf },
-    #[error("{path}: cannot write: {source}")]
+    #[error("{path}: cannot write: {error}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
 pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: Overwrite) -> Result<(), WriteError> {
-    let io = |source: std::io::Error| WriteError::Io {
+    let io = |error: std::io::Error| WriteError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     };
     if overwrite == Overwrite::Refuse && path.exists() {
         return Err(WriteError::AlreadyExists {

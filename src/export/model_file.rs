@@ -80,15 +80,12 @@ pub struct ModelFile {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelFileError {
-    #[error("{path}: cannot read: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}: not a valid model file: {source}")]
+    #[error("{path}: cannot read: {error}")]
+    Read { path: String, error: std::io::Error },
+    #[error("{path}: not a valid model file: {error}")]
     Json {
         path: String,
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
     #[error(
         "{path}: not a Density Workbench model (format is \"{found}\", expected \"{FORMAT_NAME}\")"
@@ -262,9 +259,9 @@ impl ModelFile {
     }
 
     pub fn parse(text: &str, path: &str) -> Result<ModelFile, ModelFileError> {
-        serde_json::from_str(text).map_err(|source| ModelFileError::Json {
+        serde_json::from_str(text).map_err(|error| ModelFileError::Json {
             path: path.into(),
-            source,
+            error,
         })
     }
 }
@@ -283,9 +280,9 @@ pub fn save_model(
 /// Reads, validates and builds a model; returns the file too (for its training record).
 pub fn load_model(path: &Path) -> Result<(Model, ModelFile), ModelFileError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| ModelFileError::Read {
+    let text = std::fs::read_to_string(path).map_err(|error| ModelFileError::Read {
         path: name.clone(),
-        source,
+        error,
     })?;
     let file = ModelFile::parse(&text, &name)?;
     let model = file.to_model(&name)?;

@@ -45,6 +45,15 @@ pub fn load(spec: &str, options: &SourceOptions) -> Result<Loaded> {
             seed: options.data_seed,
         };
         let dataset = preset.try_generate(&params)?;
+        let x_differs = options.x.as_ref().is_some_and(|x| *x != dataset.x_names);
+        let y_differs = options.y.as_ref().is_some_and(|y| *y != dataset.y_name);
+        if x_differs || y_differs {
+            bail!(
+                "{spec} has inputs {:?} and target \"{}\"; --x/--y cannot choose other columns",
+                dataset.x_names,
+                dataset.y_name
+            );
+        }
         let description = format!(
             "preset:{} (n={}, noise={}, seed={})",
             preset.name(),

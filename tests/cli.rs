@@ -1,0 +1,243 @@
+//! The command line as a user runs it: real files, real processes, including wrong input.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_density-workbench"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn datasets() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets")
+}
+
+#[test]
+fn generate_train_eval_predict_round_trip() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let out = run(
+        d,
+        &[
+            "generate",
+            "--preset",
+            "heteroscedastic",
+            "--n",
+            "600",
+            "--seed",
+            "3",
+            "--out",
+            "h.csv",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let again = run(
+        d,
+        &[
+            "generate",
+            "--preset",
+            "heteroscedastic",
+            "--n",
+            "600",
+            "--out",
+            "h.csv",
+        ],
+    );
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("h.csv: already exists (pass --force"),
+        "{}",
+        stderr(&again)
+    );
+
+    let train = run(
+        d,
+        &[
+            "train",
+            "--data",
+            "h.csv",
+            "--head",
+            "normal",
+            "--hidden",
+            "16:tanh",
+            "--epochs",
+            "30",
+            "--batch-size",
+            "32",
+            "--lr",
+            "0.01",
+            "--seed",
+            "1",
+            "--out",
+            "m.json",
+            "--json",
+        ],
+    );
+    assert!(train.status.success(), "{}", stderr(&train));
+    let stdout = String::from_utf8(train.stdout).expect("utf8");
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(lines.len(), 31, "30 epochs + summary");
+    let summary = lines.last().expect("summary");
+    for key in ["epochs", "steps", "train_seconds", "train_nll", "test_nll"] {
+        assert!(
+            summary.get(key).is_some_and(|v| !v.is_null()),
+            "summary lacks {key}: {summary}"
+        );
+    }
+    assert_eq!(summary["epochs"], 30);
+    assert_eq!(summary["steps"], 30 * 15); // 480 training rows / 32
+    let test_nll = summary["test_nll"].as_f64().expect("number");
+
+    let eval = run(
+        d,
+        &["eval", "--model", "m.json", "--data", "h.csv", "--json"],
+    );
+    assert!(eval.status.success(), "{}", stderr(&eval));
+    let scores: serde_json::Value = serde_json::from_slice(&eval.stdout).expect("json");
+    assert_eq!(scores["rows"], 600);
+    // The whole file mixes train and test rows; its NLL is close to the held-out one.
+    assert!((scores["nll"].as_f64().expect("nll") - test_nll).abs() < 0.2);
+
+    let predict = run(
+        d,
+        &[
+            "predict", "--model", "m.json", "--data", "h.csv", "--out", "p.csv",
+        ],
+    );
+    assert!(predict.status.success(), "{}", stderr(&predict));
+    let text = std::fs::read_to_string(d.join("p.csv")).expect("predictions");
+    let mut rows = text.lines();
+    assert_eq!(
+        rows.next(),
+        Some("x,y,mean,std,median,mode,q05,q95,log_prob")
+    );
+    assert_eq!(rows.count(), 600);
+    let mean_log_prob: f64 = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            l.rsplit(',')
+                .next()
+                .and_then(|v| v.parse::<f64>().ok())
+                .expect("log_prob")
+        })
+        .sum::<f64>()
+        / 600.0;
+    assert!((-mean_log_prob - scores["nll"].as_f64().expect("nll")).abs() < 1e-4);
+}
+
+#[test]
+fn classifier_reports_accuracy() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let moons = datasets().join("moons.csv");
+    let out = run(
+        dir.path(),
+        &[
+            "train",
+            "--data",
+            moons.to_str().expect("path"),
+            "--head",
+            "bernoulli",
+            "--hidden",
+            "16:relu,16:relu",
+            "--epochs",
+            "40",
+            "--batch-size",
+            "32",
+            "--lr",
+            "0.01",
+            "--json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let last = String::from_utf8(out.stdout)
+        .expect("utf8")
+        .lines()
+        .last()
+        .map(String::from)
+        .expect("summary");
+    let summary: serde_json::Value = serde_json::from_str(&last).expect("json");
+    assert!(
+        summary["test_accuracy"].as_f64().expect("accuracy") > 0.9,
+        "{summary}"
+    );
+}
+
+#[test]
+fn bad_input_gives_one_clear_line_and_a_failure_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let bad = datasets().join("bad").join("non_numeric.csv");
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec!["train".into(), "--data".into(), bad.display().to_string()],
+            "line 4, column \"y\": \"abc\" is not a number",
+        ),
+        (
+            vec!["train".into(), "--data".into(), "missing.csv".into()],
+            "missing.csv: cannot read the file",
+        ),
+        (
+            vec!["train".into(), "--data".into(), "preset:nope".into()],
+            "unknown preset \"nope\"",
+        ),
+        (
+            vec![
+                "train".into(),
+                "--data".into(),
+                "preset:heteroscedastic".into(),
+                "--head".into(),
+                "bernoulli".into(),
+            ],
+            "needs a 0/1 target",
+        ),
+        (
+            vec![
+                "train".into(),
+                "--data".into(),
+                "preset:moons".into(),
+                "--hidden".into(),
+                "8:swish".into(),
+            ],
+            "unknown activation \"swish\"",
+        ),
+        (
+            vec![
+                "train".into(),
+                "--data".into(),
+                "preset:moons".into(),
+                "--x".into(),
+                "x9".into(),
+            ],
+            "--x/--y cannot choose other columns",
+        ),
+        (
+            vec![
+                "eval".into(),
+                "--model".into(),
+                bad.display().to_string(),
+                "--data".into(),
+                "preset:moons".into(),
+            ],
+            "not a valid model file",
+        ),
+    ];
+    for (args, expected) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run(d, &args);
+        assert!(!out.status.success(), "{args:?} should fail");
+        let err = stderr(&out);
+        assert!(err.contains(expected), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}

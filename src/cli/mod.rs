@@ -272,6 +272,12 @@ fn train(args: &TrainArgs) -> Result<()> {
             (train, test, description)
         }
     };
+    // For presets with a known density: the NLL of the truth on the held-out rows.
+    let best_test_nll = loaded
+        .preset
+        .and_then(|(preset, params)| preset.truth(&params))
+        .filter(|truth| !truth.is_discrete())
+        .map(|truth| truth.mean_nll(&test));
     if let Some(out) = &args.out
         && !args.force
         && out.exists()
@@ -316,6 +322,7 @@ fn train(args: &TrainArgs) -> Result<()> {
         "stop_reason": reason,
         "n_train": train.len(),
         "n_test": test.len(),
+        "best_test_nll": best_test_nll,
     });
     if json_out {
         println!("{summary}");
@@ -329,6 +336,9 @@ fn train(args: &TrainArgs) -> Result<()> {
                 .map(|a| format!(", held-out accuracy {a:.4}"))
                 .unwrap_or_default()
         );
+        if let Some(best) = best_test_nll {
+            println!("best achievable held-out NLL (true density): {best:.4} nats");
+        }
         println!(
             "{} epochs, {} steps, {:.2} s of training",
             trainer.epochs_done(),

@@ -16,7 +16,7 @@ pub fn data_ui(
     commands: &mut Vec<Command>,
 ) {
     ui.horizontal(|ui| {
-        ui.radio_value(&mut settings.source, SourceKind::Preset, "Preset");
+        ui.radio_value(&mut settings.source, SourceKind::Preset, "Generator");
         ui.radio_value(&mut settings.source, SourceKind::File, "CSV/TSV file");
     });
     match settings.source {

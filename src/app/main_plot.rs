@@ -125,14 +125,14 @@ pub fn main_plot_ui(ui: &mut Ui, app: &mut WorkbenchApp) {
             }
             if plane {
                 plot_ui.points(
-                    Points::new("x*", vec![[x_star, plane_star]])
+                    Points::new("x* marker", vec![[x_star, plane_star]])
                         .shape(MarkerShape::Cross)
                         .radius(8.0)
                         .color(X_STAR_COLOR),
                 );
             } else {
                 plot_ui.vline(
-                    VLine::new("x*", x_star)
+                    VLine::new("x* marker", x_star)
                         .color(X_STAR_COLOR)
                         .width(1.5)
                         .style(LineStyle::dashed_dense()),
@@ -140,6 +140,13 @@ pub fn main_plot_ui(ui: &mut Ui, app: &mut WorkbenchApp) {
             }
         });
     let r = &response.response;
+    r.widget_info(|| {
+        egui::WidgetInfo::labeled(
+            egui::Role::Image,
+            true,
+            "Main plot: click or drag to set x*",
+        )
+    });
     if (r.clicked() || r.dragged())
         && let Some(pos) = r.interact_pointer_pos()
     {
@@ -172,8 +179,8 @@ fn toolbar_ui(ui: &mut Ui, view: &mut ViewSettings, data: &LoadedData, classifie
         ui.checkbox(&mut view.show_train_points, "Train points");
         ui.checkbox(&mut view.show_test_points, "Held-out points");
         if !classifier {
-            egui::ComboBox::from_id_salt("heat norm")
-                .selected_text(format!("scale: {}", view.heat_norm.label()))
+            egui::ComboBox::from_label("scale")
+                .selected_text(view.heat_norm.label())
                 .show_ui(ui, |ui| {
                     for norm in [HeatNorm::PerColumn, HeatNorm::Global] {
                         ui.selectable_value(&mut view.heat_norm, norm, norm.label());
@@ -181,7 +188,7 @@ fn toolbar_ui(ui: &mut Ui, view: &mut ViewSettings, data: &LoadedData, classifie
                 })
                 .response
                 .on_hover_text("Heat map scale: per column shows the shape of p(y|x) at every x");
-            egui::ComboBox::from_id_salt("colormap")
+            egui::ComboBox::from_label("colours")
                 .selected_text(view.colormap.name())
                 .show_ui(ui, |ui| {
                     for map in super::colormap::Colormap::ALL {

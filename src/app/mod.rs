@@ -857,6 +857,23 @@ impl eframe::App for WorkbenchApp {
     }
 }
 
+/// Adds the bundled DejaVu Sans as a fallback font: egui's default fonts lack symbols the
+/// window uses (→, ≥, π, θ, −, thin spaces).
+pub fn install_fonts(ctx: &egui::Context) {
+    use egui::epaint::text::{FontData, FontInsert, FontPriority, InsertFontFamily};
+    ctx.add_font(FontInsert::new(
+        "DejaVuSans",
+        FontData::from_static(include_bytes!("../../assets/fonts/DejaVuSans.ttf")),
+        [egui::FontFamily::Proportional, egui::FontFamily::Monospace]
+            .into_iter()
+            .map(|family| InsertFontFamily {
+                family,
+                priority: FontPriority::Lowest,
+            })
+            .collect(),
+    ));
+}
+
 /// Opens the window; returns when it is closed.
 pub fn run() -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
@@ -871,6 +888,7 @@ pub fn run() -> anyhow::Result<()> {
         "Density Workbench",
         options,
         Box::new(move |cc| {
+            install_fonts(&cc.egui_ctx);
             let settings: Settings = cc
                 .storage
                 .and_then(|s| eframe::get_value(s, STORAGE_KEY))

@@ -265,7 +265,7 @@ fn density_ui(ui: &mut Ui, s: &DensitySummary, _has_model: bool) {
                 let zeros = vec![0.0; xs.len()];
                 if xs.len() >= 2 {
                     plot_ui.add(
-                        FilledArea::new(format!("{level} interval"), &xs, &zeros, &top)
+                        FilledArea::new(format!("{level} shaded"), &xs, &zeros, &top)
                             .fill_color(Color32::from_rgba_unmultiplied(255, 170, 60, alpha)),
                     );
                 }

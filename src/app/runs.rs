@@ -45,9 +45,10 @@ pub fn runs_ui(ui: &mut Ui, settings: &mut Settings, commands: &mut Vec<Command>
                     }
                     ui.end_row();
                     for run in settings.runs.iter_mut().rev() {
-                        ui.checkbox(&mut run.overlay, "")
+                        let id = ui.colored_label(run_color(run.id), format!("run {}", run.id));
+                        ui.add(egui::Checkbox::without_text(&mut run.overlay))
+                            .labelled_by(id.id)
                             .on_hover_text("Overlay this run's loss curves");
-                        ui.colored_label(run_color(run.id), format!("{}", run.id));
                         ui.label(RichText::new(&run.data_label).small())
                             .on_hover_text(&run.data_label);
                         ui.label(run.config.head.label());

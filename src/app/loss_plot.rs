@@ -2,7 +2,7 @@
 //! achievable NLL for presets, and the curves of runs ticked in the runs table.
 
 use egui::{Color32, Ui};
-use egui_plot::{Corner, HLine, Legend, Line, LineStyle, MarkerShape, Plot, PlotPoints, Points};
+use egui_plot::{Corner, HLine, Line, LineStyle, MarkerShape, Plot, PlotPoints, Points};
 
 use super::WorkbenchApp;
 use super::widgets::fmt_num;
@@ -40,45 +40,50 @@ pub fn loss_plot_ui(ui: &mut Ui, app: &mut WorkbenchApp) {
     let runs = &app.settings.runs;
     let best = app.best_nll;
     // Keep the first steps (often huge) from squashing the picture: the y range covers the
-    // epoch values and the smoothed curve after its first 5 %.
-    let mut y_max = f64::NEG_INFINITY;
-    let mut y_min = f64::INFINITY;
+    // epoch values, the overlaid runs and the smoothed curve after its first 10 %.
+    let mut values: Vec<f64> = Vec::new();
     for r in history {
-        y_max = y_max.max(r.train_nll);
-        y_min = y_min.min(r.train_nll);
-        if let Some(t) = r.test_nll {
-            y_max = y_max.max(t);
-            y_min = y_min.min(t);
-        }
+        values.push(r.train_nll);
+        values.extend(r.test_nll);
     }
     if show_steps {
-        for p in smoothed.iter().skip(smoothed.len() / 20) {
-            y_max = y_max.max(p[1]);
-            y_min = y_min.min(p[1]);
+        values.extend(smoothed.iter().skip(smoothed.len() / 10).map(|p| p[1]));
+    }
+    for run in runs.iter().filter(|r| r.overlay) {
+        for (_, t, h) in &run.history {
+            values.push(*t);
+            values.extend(*h);
         }
     }
-    if let Some(b) = best {
-        y_min = y_min.min(b);
-    }
+    values.extend(best);
+    values.retain(|v| v.is_finite());
+    let y_min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let y_max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let x_max = history
+        .iter()
+        .map(|r| r.epoch as f64)
+        .chain(smoothed.last().map(|p| p[0]))
+        .chain(
+            runs.iter()
+                .filter(|r| r.overlay)
+                .map(|r| r.epochs_done as f64),
+        )
+        .fold(1.0, f64::max);
     Plot::new("loss plot")
-        .legend(Legend::default().position(Corner::RightTop))
-        .x_axis_label("epoch")
+        .legend(super::widgets::legend(Corner::RightTop))
+        .custom_x_axes(super::widgets::x_axis("epoch"))
         .y_axis_label("NLL")
         .allow_scroll(false)
+        .allow_zoom(false)
+        .allow_drag(false)
+        .allow_boxed_zoom(false)
         .show(ui, |plot_ui| {
-            if y_min.is_finite()
-                && y_max.is_finite()
-                && y_max > y_min
-                && history.len() + smoothed.len() > 1
-            {
-                let pad = 0.08 * (y_max - y_min);
-                let bounds = plot_ui.plot_bounds();
-                if plot_ui.auto_bounds().y {
-                    plot_ui.set_plot_bounds_y(y_min - pad..=y_max + pad);
-                    plot_ui.set_auto_bounds([true, true]);
-                } else {
-                    let _ = bounds;
-                }
+            if y_min.is_finite() && y_max.is_finite() {
+                let pad = (0.08 * (y_max - y_min)).max(0.01);
+                plot_ui.set_plot_bounds(egui_plot::PlotBounds::from_min_max(
+                    [-0.02 * x_max, y_min - pad],
+                    [x_max * 1.02, y_max + pad],
+                ));
             }
             if show_steps && !smoothed.is_empty() {
                 let step = smoothed.len().div_ceil(MAX_STEP_POINTS).max(1);

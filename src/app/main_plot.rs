@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use egui::{Color32, TextureHandle, TextureOptions, Ui};
 use egui_plot::{
-    Corner, FilledArea, Legend, Line, LineStyle, MarkerShape, Plot, PlotBounds, PlotImage,
-    PlotPoint, PlotPoints, Points, VLine,
+    Corner, FilledArea, Line, LineStyle, MarkerShape, Plot, PlotBounds, PlotImage, PlotPoint,
+    PlotPoints, Points, VLine,
 };
 
 use crate::data::Dataset;
@@ -21,8 +21,8 @@ use super::state::{self, HeatNorm, LoadedData, MAX_DRAWN_POINTS, ViewSettings};
 pub const MEAN_COLOR: Color32 = Color32::from_rgb(90, 200, 255);
 pub const MEDIAN_COLOR: Color32 = Color32::from_rgb(120, 230, 120);
 pub const MODE_COLOR: Color32 = Color32::from_rgb(255, 90, 90);
-const TRAIN_COLOR: Color32 = Color32::from_rgba_premultiplied(150, 150, 150, 110);
-const TEST_COLOR: Color32 = Color32::from_rgba_premultiplied(150, 110, 40, 110);
+const TRAIN_COLOR: Color32 = Color32::from_rgba_premultiplied(70, 70, 70, 70);
+const TEST_COLOR: Color32 = Color32::from_rgba_premultiplied(80, 55, 20, 70);
 const X_STAR_COLOR: Color32 = Color32::from_rgb(255, 255, 255);
 
 /// Drawn points, a heat-map texture and true curves, rebuilt only when their inputs change.
@@ -93,8 +93,8 @@ pub fn main_plot_ui(ui: &mut Ui, app: &mut WorkbenchApp) {
     let plane_star = view_settings.plane_star;
 
     let response = Plot::new("main plot")
-        .legend(Legend::default().position(Corner::LeftTop))
-        .x_axis_label(x_name)
+        .legend(super::widgets::legend(Corner::LeftTop))
+        .custom_x_axes(super::widgets::x_axis(x_name))
         .y_axis_label(y_name)
         .allow_zoom(false)
         .allow_drag(false)
@@ -439,24 +439,24 @@ fn draw_truth(plot_ui: &mut egui_plot::PlotUi<'_>, truth: &TruthCurves, settings
     if settings.show_mean {
         plot_ui.line(
             Line::new("true mean", PlotPoints::new(truth.mean.clone()))
-                .color(MEAN_COLOR.gamma_multiply(0.8))
+                .color(MEAN_COLOR)
                 .style(style)
-                .width(1.2),
+                .width(1.8),
         );
     }
     if settings.show_median {
         plot_ui.line(
             Line::new("true median", PlotPoints::new(truth.median.clone()))
-                .color(MEDIAN_COLOR.gamma_multiply(0.8))
+                .color(MEDIAN_COLOR)
                 .style(style)
-                .width(1.2),
+                .width(1.8),
         );
     }
     if settings.show_mode {
         plot_ui.points(
             Points::new("true mode", truth.modes.clone())
-                .color(MODE_COLOR.gamma_multiply(0.8))
-                .radius(1.0)
+                .color(MODE_COLOR)
+                .radius(1.3)
                 .allow_hover(false),
         );
     }

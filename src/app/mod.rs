@@ -203,11 +203,7 @@ impl WorkbenchApp {
             .resizable(true)
             .default_size(330.0)
             .min_size(260.0)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical()
-                    .auto_shrink([false, false])
-                    .show(ui, |ui| self.controls_ui(ui));
-            });
+            .show(ui, |ui| self.controls_ui(ui));
         egui::Panel::bottom("bottom")
             .resizable(true)
             .default_size(270.0)
@@ -236,38 +232,46 @@ impl WorkbenchApp {
         }
     }
 
+    /// The left panel: run controls on top (always visible), settings below (scrolling).
     fn controls_ui(&mut self, ui: &mut egui::Ui) {
         ui.heading("Density Workbench");
-        ui.add_space(4.0);
-        egui::CollapsingHeader::new("Data")
-            .default_open(true)
-            .show(ui, |ui| {
-                data_panel::data_ui(
-                    ui,
-                    &mut self.settings.data,
-                    self.data.as_ref(),
-                    self.data_error.as_deref(),
-                    self.best_nll,
-                    &mut self.commands,
-                )
-            });
-        egui::CollapsingHeader::new("Model")
-            .default_open(true)
-            .show(ui, |ui| {
-                model_panel::model_ui(ui, &mut self.settings.config, self.data.as_ref())
-            });
         let validation = self.validate();
-        egui::CollapsingHeader::new("Training")
-            .default_open(true)
+        train_panel::run_controls_ui(
+            ui,
+            &self.session,
+            validation.as_ref().err(),
+            &mut self.commands,
+        );
+        ui.separator();
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
             .show(ui, |ui| {
-                train_panel::train_ui(
-                    ui,
-                    &mut self.settings.config,
-                    &mut self.settings.patience,
-                    &self.session,
-                    validation.as_ref().err(),
-                    &mut self.commands,
-                )
+                egui::CollapsingHeader::new("Data")
+                    .default_open(true)
+                    .show(ui, |ui| {
+                        data_panel::data_ui(
+                            ui,
+                            &mut self.settings.data,
+                            self.data.as_ref(),
+                            self.data_error.as_deref(),
+                            self.best_nll,
+                            &mut self.commands,
+                        )
+                    });
+                egui::CollapsingHeader::new("Model")
+                    .default_open(true)
+                    .show(ui, |ui| {
+                        model_panel::model_ui(ui, &mut self.settings.config, self.data.as_ref())
+                    });
+                egui::CollapsingHeader::new("Training")
+                    .default_open(true)
+                    .show(ui, |ui| {
+                        train_panel::train_settings_ui(
+                            ui,
+                            &mut self.settings.config,
+                            &mut self.settings.patience,
+                        )
+                    });
             });
     }
 
@@ -823,7 +827,7 @@ fn full_stats(train: &Dataset, test: Option<&Dataset>) -> Vec<crate::data::Colum
     }
 }
 
-/// The y range to plot: 0.2 % to 99.5 % quantiles (long tails would squash the picture),
+/// The y range to plot: 0.2 % to 99 % quantiles (long tails would squash the picture),
 /// padded by 5 %; the full range for a 0/1 target.
 fn robust_y_range(data: &Dataset) -> (f64, f64) {
     if data.is_binary_target() {
@@ -836,7 +840,7 @@ fn robust_y_range(data: &Dataset) -> (f64, f64) {
     if ys.is_empty() {
         return (0.0, 1.0);
     }
-    state::pad_range(at(0.002), at(0.995), 0.05)
+    state::pad_range(at(0.002), at(0.99), 0.05)
 }
 
 impl eframe::App for WorkbenchApp {

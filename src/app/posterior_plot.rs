@@ -6,9 +6,7 @@
 //! cached by (model, x*) so it runs only when either changes.
 
 use egui::{Color32, Ui};
-use egui_plot::{
-    Bar, BarChart, Corner, FilledArea, Legend, Line, LineStyle, Plot, PlotPoints, VLine,
-};
+use egui_plot::{Bar, BarChart, Corner, FilledArea, Line, LineStyle, Plot, PlotPoints, VLine};
 
 use crate::nn::{NormalMixture, Predictive};
 
@@ -244,14 +242,14 @@ fn density_ui(ui: &mut Ui, s: &DensitySummary, _has_model: bool) {
         });
     let max_pdf = s.pdf.iter().map(|p| p[1]).fold(0.0, f64::max);
     Plot::new("posterior")
-        .legend(Legend::default().position(Corner::RightTop))
+        .legend(super::widgets::legend(Corner::RightTop))
         .allow_zoom(false)
         .allow_drag(false)
         .allow_scroll(false)
         .allow_boxed_zoom(false)
         .include_y(0.0)
         .include_y(max_pdf * 1.05)
-        .x_axis_label("y")
+        .custom_x_axes(super::widgets::x_axis("y"))
         .y_axis_label("density")
         .show(ui, |plot_ui| {
             for (level, range, alpha) in [("95 %", s.i95, 40u8), ("68 %", s.i68, 70)] {

@@ -49,8 +49,6 @@ pub fn runs_ui(ui: &mut Ui, settings: &mut Settings, commands: &mut Vec<Command>
                         ui.add(egui::Checkbox::without_text(&mut run.overlay))
                             .labelled_by(id.id)
                             .on_hover_text("Overlay this run's loss curves");
-                        ui.label(RichText::new(&run.data_label).small())
-                            .on_hover_text(&run.data_label);
                         ui.label(run.config.head.label());
                         ui.label(run.config.hidden_label());
                         ui.label(format!("{:.0e}", run.config.learning_rate));
@@ -80,6 +78,7 @@ pub fn runs_ui(ui: &mut Ui, settings: &mut Settings, commands: &mut Vec<Command>
                                 commands.push(Command::DeleteRun(run.id));
                             }
                         });
+                        ui.label(RichText::new(&run.data_label).small());
                         ui.end_row();
                     }
                 });

@@ -8,14 +8,8 @@ use super::Command;
 use super::state::{RunStatus, Session};
 use super::widgets::{error_label, fmt_count, fmt_secs, grid_row};
 
-pub fn train_ui(
-    ui: &mut Ui,
-    config: &mut TrainConfig,
-    patience: &mut usize,
-    session: &Session,
-    invalid: Option<&ConfigError>,
-    commands: &mut Vec<Command>,
-) {
+/// Learning rate, batch size, epochs, seed, threads, early stopping.
+pub fn train_settings_ui(ui: &mut Ui, config: &mut TrainConfig, patience: &mut usize) {
     egui::Grid::new("training settings")
         .num_columns(2)
         .show(ui, |ui| {
@@ -65,12 +59,19 @@ pub fn train_ui(
         patience: *patience,
         ..config.early_stopping.unwrap_or_default()
     });
+}
 
+/// Train / Pause / Resume / Step / Stop / Reset, the validation message and the progress.
+pub fn run_controls_ui(
+    ui: &mut Ui,
+    session: &Session,
+    invalid: Option<&ConfigError>,
+    commands: &mut Vec<Command>,
+) {
     if let Some(error) = invalid {
         error_label(ui, &format!("Cannot train: {error}"));
     }
 
-    ui.add_space(4.0);
     let active = session.is_active();
     ui.horizontal_wrapped(|ui| {
         if ui

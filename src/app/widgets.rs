@@ -11,6 +11,24 @@ pub fn grid_row(ui: &mut Ui, label: &str, widget: impl Widget) -> Response {
     response
 }
 
+/// An x axis whose tick labels may sit closer together than egui_plot's default (60 px), so a
+/// range like 0.1–1.5 gets labels at every 0.1 or 0.2 rather than only at 1.
+pub fn x_axis(label: impl Into<egui::WidgetText>) -> Vec<egui_plot::AxisHints<'static>> {
+    vec![
+        egui_plot::AxisHints::new_x()
+            .label(label)
+            .label_spacing(28.0..=44.0),
+    ]
+}
+
+/// A compact legend.
+pub fn legend(corner: egui_plot::Corner) -> egui_plot::Legend {
+    egui_plot::Legend::default()
+        .position(corner)
+        .text_style(egui::TextStyle::Small)
+        .background_alpha(0.6)
+}
+
 /// Red text for errors.
 pub fn error_label(ui: &mut Ui, text: &str) {
     ui.colored_label(ui.visuals().error_fg_color, text);

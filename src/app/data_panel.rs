@@ -37,7 +37,7 @@ fn preset_ui(ui: &mut Ui, settings: &mut DataSettings, commands: &mut Vec<Comman
     egui::ComboBox::from_label("Preset")
         .selected_text(settings.preset.name())
         .show_ui(ui, |ui| {
-            for preset in super::presets() {
+            for preset in crate::data::Preset::ALL {
                 ui.selectable_value(&mut settings.preset, preset, preset.name());
             }
         });

@@ -70,6 +70,8 @@ pub struct LaunchOptions {
     pub frame_stats: Option<std::path::PathBuf>,
     /// Ignore stored settings (`DW_FRESH=1`).
     pub fresh: bool,
+    /// Start from this preset with its default parameters (`DW_PRESET=moons`).
+    pub preset: Option<Preset>,
 }
 
 impl LaunchOptions {
@@ -80,6 +82,9 @@ impl LaunchOptions {
             exit_after_training: flag("DW_EXIT_AFTER_TRAINING"),
             frame_stats: std::env::var_os("DW_FRAME_STATS").map(Into::into),
             fresh: flag("DW_FRESH"),
+            preset: std::env::var("DW_PRESET")
+                .ok()
+                .and_then(|name| Preset::from_name(&name)),
         }
     }
 }
@@ -133,6 +138,12 @@ impl WorkbenchApp {
         } else {
             settings
         };
+        let mut settings = settings;
+        if let Some(preset) = options.preset {
+            settings.data.source = SourceKind::Preset;
+            settings.data.preset = preset;
+            settings.data.params = preset.default_params();
+        }
         let mut app = WorkbenchApp {
             settings,
             data: None,
@@ -901,9 +912,4 @@ pub fn run() -> anyhow::Result<()> {
         }),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
-}
-
-/// Preset names for the data panel (keeps `Preset` out of the panel's imports).
-pub(crate) fn presets() -> [Preset; 8] {
-    Preset::ALL
 }

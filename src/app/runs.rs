@@ -28,9 +28,8 @@ pub fn runs_ui(ui: &mut Ui, settings: &mut Settings, commands: &mut Vec<Command>
                 .num_columns(12)
                 .show(ui, |ui| {
                     for head in [
-                        "",
-                        "#",
-                        "data",
+                        "run",
+                        "plot",
                         "head",
                         "hidden",
                         "lr",
@@ -40,6 +39,7 @@ pub fn runs_ui(ui: &mut Ui, settings: &mut Settings, commands: &mut Vec<Command>
                         "held-out NLL",
                         "accuracy",
                         "",
+                        "data",
                     ] {
                         ui.label(RichText::new(head).small().strong());
                     }

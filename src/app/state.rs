@@ -277,7 +277,8 @@ pub struct Session {
     pub step_losses: Vec<f32>,
     /// Exponential moving average of the step losses, (epoch as fraction, value).
     pub smoothed: Vec<[f64; 2]>,
-    pub(crate) ema: Option<f64>,
+    /// Raw EMA and the number of finite steps in it (for the bias correction).
+    pub(crate) ema: (f64, i32),
     pub history: Vec<EpochRecord>,
     pub skipped_steps: u64,
     /// The model to draw: the latest snapshot, then the final model.
@@ -307,7 +308,7 @@ impl Default for Session {
             train_secs: 0.0,
             step_losses: Vec::new(),
             smoothed: Vec::new(),
-            ema: None,
+            ema: (0.0, 0),
             history: Vec::new(),
             skipped_steps: 0,
             model: None,
@@ -319,8 +320,12 @@ impl Default for Session {
     }
 }
 
-/// Smoothing of the per-step loss curve (EMA weight of a new step).
-const EMA_ALPHA: f64 = 0.02;
+/// Smoothing of the per-step loss curve: an EMA whose window is about half an epoch
+/// (weight of a new step between 1 % and 30 %), bias-corrected like Adam's moments so the
+/// first steps are not pulled towards zero or the initial loss.
+fn ema_alpha(steps_per_epoch: usize) -> f64 {
+    (2.0 / steps_per_epoch.max(1) as f64).clamp(0.01, 0.3)
+}
 
 impl Session {
     pub fn is_active(&self) -> bool {
@@ -333,19 +338,19 @@ impl Session {
     /// Appends per-step losses starting at step `first_step`.
     pub fn push_losses(&mut self, first_step: u64, losses: &[f32]) {
         let per_epoch = self.steps_per_epoch.max(1) as f64;
+        let alpha = ema_alpha(self.steps_per_epoch);
         for (i, &loss) in losses.iter().enumerate() {
             self.step_losses.push(loss);
             if !loss.is_finite() {
                 continue;
             }
-            let value = f64::from(loss);
-            let ema = match self.ema {
-                Some(prev) => prev + EMA_ALPHA * (value - prev),
-                None => value,
-            };
-            self.ema = Some(ema);
+            let (raw, n) = self.ema;
+            let raw = raw + alpha * (f64::from(loss) - raw);
+            let n = n.saturating_add(1);
+            self.ema = (raw, n);
+            let corrected = raw / (1.0 - (1.0 - alpha).powi(n));
             let step = first_step + i as u64 + 1;
-            self.smoothed.push([step as f64 / per_epoch, ema]);
+            self.smoothed.push([step as f64 / per_epoch, corrected]);
         }
     }
 
@@ -372,6 +377,26 @@ impl Session {
             self.view = view;
         }
         self.model_id += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smoothed_losses_are_bias_corrected() {
+        let mut session = Session {
+            steps_per_epoch: 4,
+            ..Session::default()
+        };
+        session.push_losses(0, &[2.0, 2.0, f32::NAN, 2.0]);
+        assert_eq!(session.step_losses.len(), 4);
+        assert_eq!(session.smoothed.len(), 3, "skipped steps are not smoothed");
+        for p in &session.smoothed {
+            assert!((p[1] - 2.0).abs() < 1e-12, "a constant loss stays constant");
+        }
+        assert_eq!(session.smoothed[2][0], 1.0, "step 4 of 4 is epoch 1");
     }
 }
 

@@ -380,26 +380,6 @@ impl Session {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn smoothed_losses_are_bias_corrected() {
-        let mut session = Session {
-            steps_per_epoch: 4,
-            ..Session::default()
-        };
-        session.push_losses(0, &[2.0, 2.0, f32::NAN, 2.0]);
-        assert_eq!(session.step_losses.len(), 4);
-        assert_eq!(session.smoothed.len(), 3, "skipped steps are not smoothed");
-        for p in &session.smoothed {
-            assert!((p[1] - 2.0).abs() < 1e-12, "a constant loss stays constant");
-        }
-        assert_eq!(session.smoothed[2][0], 1.0, "step 4 of 4 is epoch 1");
-    }
-}
-
 /// The view spec the main plot needs for the loaded data and settings.
 pub fn view_spec(data: &LoadedData, view: &ViewSettings, classifier: bool) -> ViewSpec {
     let d = data.n_inputs();
@@ -469,4 +449,24 @@ pub fn x_star_row(data: &LoadedData, view: &ViewSettings, classifier: bool) -> V
         row[plane_column(view, d)] = view.plane_star;
     }
     row
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smoothed_losses_are_bias_corrected() {
+        let mut session = Session {
+            steps_per_epoch: 4,
+            ..Session::default()
+        };
+        session.push_losses(0, &[2.0, 2.0, f32::NAN, 2.0]);
+        assert_eq!(session.step_losses.len(), 4);
+        assert_eq!(session.smoothed.len(), 3, "skipped steps are not smoothed");
+        for p in &session.smoothed {
+            assert!((p[1] - 2.0).abs() < 1e-12, "a constant loss stays constant");
+        }
+        assert_eq!(session.smoothed[2][0], 1.0, "step 4 of 4 is epoch 1");
+    }
 }

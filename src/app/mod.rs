@@ -34,6 +34,10 @@ use state::{LoadedData, RunRecord, RunStatus, Session, Settings, SourceKind};
 pub const STORAGE_KEY: &str = "density-workbench";
 /// Time the UI spends taking worker events per frame.
 const DRAIN_BUDGET: Duration = Duration::from_millis(3);
+/// The worker's news is shown at most this often (10 frames/s, the snapshot rate): on a machine without a GPU
+/// every frame costs CPU time that training would otherwise get. User input still repaints
+/// at once.
+const WAKE_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Big actions, pushed by panels during layout and applied after it.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,6 +76,8 @@ pub struct LaunchOptions {
     pub fresh: bool,
     /// Start from this preset with its default parameters (`DW_PRESET=moons`).
     pub preset: Option<Preset>,
+    /// Shortest time between two repaints caused by the worker (`DW_REFRESH_MS`, default 100).
+    pub refresh: Option<Duration>,
 }
 
 impl LaunchOptions {
@@ -82,6 +88,10 @@ impl LaunchOptions {
             exit_after_training: flag("DW_EXIT_AFTER_TRAINING"),
             frame_stats: std::env::var_os("DW_FRAME_STATS").map(Into::into),
             fresh: flag("DW_FRESH"),
+            refresh: std::env::var("DW_REFRESH_MS")
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_millis),
             preset: std::env::var("DW_PRESET")
                 .ok()
                 .and_then(|name| Preset::from_name(&name)),
@@ -192,7 +202,8 @@ impl WorkbenchApp {
         self.frame_started = Some(Instant::now());
         if self.wake.is_none() {
             let ctx = ctx.clone();
-            self.wake = Some(Arc::new(move || ctx.request_repaint()));
+            let interval = self.wake_interval();
+            self.wake = Some(Arc::new(move || ctx.request_repaint_after(interval)));
         }
         if self.autotrain_pending {
             self.autotrain_pending = false;
@@ -206,6 +217,10 @@ impl WorkbenchApp {
             // Jobs without a wake-up callback are polled a few times a second.
             ctx.request_repaint_after(Duration::from_millis(250));
         }
+    }
+
+    fn wake_interval(&self) -> Duration {
+        self.options.refresh.unwrap_or(WAKE_INTERVAL)
     }
 
     /// Lays out the whole window, then applies the commands the panels pushed.
@@ -332,9 +347,11 @@ impl WorkbenchApp {
         let Some(worker) = &self.session.worker else {
             return;
         };
+        let started = Instant::now();
         let events = worker.drain(DRAIN_BUDGET);
-        if !events.is_empty() {
-            ctx.request_repaint();
+        if started.elapsed() >= DRAIN_BUDGET {
+            // More may be waiting: come back soon.
+            ctx.request_repaint_after(self.wake_interval());
         }
         for event in events {
             self.handle_event(event, ctx);

@@ -192,7 +192,7 @@ impl Default for Settings {
 /// At most this many runs are kept (the oldest go first).
 pub const MAX_RUNS: usize = 200;
 /// At most this many points per set are drawn on the main plot.
-pub const MAX_DRAWN_POINTS: usize = 6_000;
+pub const MAX_DRAWN_POINTS: usize = 4_000;
 
 /// The data the window works on.
 pub struct LoadedData {

@@ -5,6 +5,7 @@
 //! chunks depend only on the seed and the thread count, and the per-thread gradients are summed
 //! in a fixed order, so the same (seed, threads) gives the same run bit for bit.
 
+use std::sync::Mutex;
 use std::time::Instant;
 
 use rand::SeedableRng;
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::adam::{Adam, AdamConfig};
 use super::config::{ConfigError, TrainConfig};
 use super::head::{Head, HeadScratch};
+use super::lanes::LanePool;
 use super::mlp::Workspace;
 use super::model::{Model, ModelSpec, Scores};
 use super::scaler::Scaler;
@@ -110,8 +112,8 @@ pub struct Trainer {
     test: Option<Dataset>,
     order: Vec<usize>,
     rng: StdRng,
-    pool: Option<rayon::ThreadPool>,
-    lanes: Vec<Lane>,
+    pool: Option<LanePool>,
+    lanes: Vec<Mutex<Lane>>,
     batch_x: Vec<f32>,
     batch_y: Vec<f32>,
     grads: Vec<f32>,
@@ -170,20 +172,20 @@ impl Trainer {
         }
         let n_params = model.mlp.params.len();
         let threads = effective_threads(&config, &model);
+        // Without threads (an exotic platform), fall back to one lane: same results as threads=1.
         let pool = if threads > 1 {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads - 1)
-                .build()
-                .ok()
+            LanePool::new(threads).ok()
         } else {
             None
         };
-        let lanes = (0..threads)
-            .map(|_| Lane {
-                ws: Workspace::default(),
-                head: HeadScratch::default(),
-                grads: vec![0.0; n_params],
-                loss_sum: 0.0,
+        let lanes = (0..pool.as_ref().map_or(1, LanePool::lanes))
+            .map(|_| {
+                Mutex::new(Lane {
+                    ws: Workspace::default(),
+                    head: HeadScratch::default(),
+                    grads: vec![0.0; n_params],
+                    loss_sum: 0.0,
+                })
             })
             .collect();
         let batch = config.batch_size.min(train.len());
@@ -354,7 +356,13 @@ impl Trainer {
         let chunk = rows.div_ceil(lanes_n);
         let scale = 1.0 / rows as f32;
         let (bx, by) = (&self.batch_x, &self.batch_y);
-        let work = |(i, lane): (usize, &mut Lane)| {
+        let lanes = &self.lanes;
+        let work = |i: usize| {
+            // Each lane's mutex is only ever taken by its own thread: never contended.
+            let Ok(mut guard) = lanes[i].lock() else {
+                return;
+            };
+            let lane = &mut *guard;
             let start = (i * chunk).min(rows);
             let end = ((i + 1) * chunk).min(rows);
             let r = end - start;
@@ -375,28 +383,27 @@ impl Trainer {
             );
             mlp.backward(x, r, &mut lane.ws, &mut lane.grads);
         };
-        let (first, rest) = self.lanes.split_at_mut(1);
         match &self.pool {
-            // The calling thread computes lane 0 itself while the pool takes the others: one
-            // hand-off per step instead of parking the caller.
-            Some(pool) => pool.in_place_scope(|scope| {
-                let work = &work;
-                for (i, lane) in rest.iter_mut().enumerate() {
-                    scope.spawn(move |_| work((i + 1, lane)));
-                }
-                work((0, &mut first[0]));
-            }),
-            None => self.lanes.iter_mut().enumerate().for_each(work),
+            Some(pool) => pool.run(&work),
+            None => work(0),
         }
-        let (first, rest) = self.lanes.split_at(1);
-        self.grads.copy_from_slice(&first[0].grads);
-        for lane in rest {
-            self.grads
-                .iter_mut()
-                .zip(&lane.grads)
-                .for_each(|(g, l)| *g += l);
+        // Sum the lanes' gradients in lane order (deterministic for a given thread count).
+        let mut loss_sum = 0.0;
+        for (i, lane) in self.lanes.iter_mut().enumerate() {
+            let lane = lane
+                .get_mut()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if i == 0 {
+                self.grads.copy_from_slice(&lane.grads);
+            } else {
+                self.grads
+                    .iter_mut()
+                    .zip(&lane.grads)
+                    .for_each(|(g, l)| *g += l);
+            }
+            loss_sum += lane.loss_sum;
         }
-        self.lanes.iter().map(|l| l.loss_sum).sum()
+        loss_sum
     }
 
     fn finish_epoch(&mut self) -> EpochRecord {

@@ -500,7 +500,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
             println!("{value}");
         } else {
             println!(
-                "{:<8} {:>6} steps  {:>7.3} s  {:>8.0} steps/s  {:>6.1} GFLOP/s  {:>5.1} % of peak  test NLL {:.4}{}",
+                "{:<8} {:>6} steps  {:>7.3} s  {:>8.0} steps/s  {:>6.1} GFLOP/s  {:>5.1} % of peak  test NLL {:.4} (seeds: {}){}",
                 result.task,
                 result.steps,
                 result.train_seconds,
@@ -508,6 +508,12 @@ fn bench(args: &BenchArgs) -> Result<()> {
                 result.gflops,
                 100.0 * result.peak_fraction,
                 result.test_nll,
+                result
+                    .test_nll_per_seed
+                    .iter()
+                    .map(|v| format!("{v:.4}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 result
                     .test_accuracy
                     .map(|a| format!("  acc {a:.4}"))

@@ -1,0 +1,74 @@
+//! UI frame-time measurement (`DW_FRAME_STATS=path`): the wall time the UI thread spends in
+//! each frame's `logic` + `ui`, summarised as median and 95th percentile on exit.
+
+use std::time::Duration;
+
+#[derive(Debug, Default)]
+pub struct FrameStats {
+    all_ms: Vec<f64>,
+    training_ms: Vec<f64>,
+    steps_per_sec: Option<f64>,
+}
+
+impl FrameStats {
+    pub fn record(&mut self, elapsed: Duration, training: bool) {
+        let ms = elapsed.as_secs_f64() * 1e3;
+        self.all_ms.push(ms);
+        if training {
+            self.training_ms.push(ms);
+        }
+    }
+
+    /// Training throughput of the finished run (steps / training seconds).
+    pub fn set_throughput(&mut self, steps_per_sec: Option<f64>) {
+        self.steps_per_sec = steps_per_sec;
+    }
+
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        for (name, values) in [
+            ("all frames", &self.all_ms),
+            ("while training", &self.training_ms),
+        ] {
+            let (median, p95, max) = percentiles(values);
+            out.push_str(&format!(
+                "{name}: {} frames, median {median:.2} ms, p95 {p95:.2} ms, max {max:.2} ms\n",
+                values.len()
+            ));
+        }
+        if let Some(rate) = self.steps_per_sec {
+            out.push_str(&format!("training throughput: {rate:.1} steps/s\n"));
+        }
+        out
+    }
+
+    pub fn write(&self, path: &std::path::Path) -> std::io::Result<()> {
+        std::fs::write(path, self.summary())
+    }
+}
+
+fn percentiles(values: &[f64]) -> (f64, f64, f64) {
+    if values.is_empty() {
+        return (f64::NAN, f64::NAN, f64::NAN);
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
+    (at(0.5), at(0.95), at(1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_reports_median_and_p95() {
+        let mut stats = FrameStats::default();
+        for ms in 1..=100 {
+            stats.record(Duration::from_millis(ms), ms > 50);
+        }
+        let text = stats.summary();
+        assert!(text.contains("all frames: 100 frames, median 51.00 ms, p95 95.00 ms"));
+        assert!(text.contains("while training: 50 frames"));
+    }
+}

@@ -1,0 +1,597 @@
+//! The main plot: the data (train and held-out distinguishable) with the live prediction over
+//! it — a p(y|x) heat map, mean/median/mode curves, bands and component means for regression
+//! heads; p(y=1|x) or a probability map over the input plane for the classifier — plus the
+//! true curves of presets that know them. Clicking or dragging sets x*.
+
+use std::sync::Arc;
+
+use egui::{Color32, TextureHandle, TextureOptions, Ui};
+use egui_plot::{
+    Corner, FilledArea, Legend, Line, LineStyle, MarkerShape, Plot, PlotBounds, PlotImage,
+    PlotPoint, PlotPoints, Points, VLine,
+};
+
+use crate::data::Dataset;
+use crate::nn::{Head, PredictionView};
+
+use super::WorkbenchApp;
+use super::colormap::{self, CLASS0, CLASS1};
+use super::state::{self, HeatNorm, LoadedData, MAX_DRAWN_POINTS, ViewSettings};
+
+pub const MEAN_COLOR: Color32 = Color32::from_rgb(90, 200, 255);
+pub const MEDIAN_COLOR: Color32 = Color32::from_rgb(120, 230, 120);
+pub const MODE_COLOR: Color32 = Color32::from_rgb(255, 90, 90);
+const TRAIN_COLOR: Color32 = Color32::from_rgba_premultiplied(150, 150, 150, 110);
+const TEST_COLOR: Color32 = Color32::from_rgba_premultiplied(150, 110, 40, 110);
+const X_STAR_COLOR: Color32 = Color32::from_rgb(255, 255, 255);
+
+/// Drawn points, a heat-map texture and true curves, rebuilt only when their inputs change.
+#[derive(Default)]
+pub struct PlotCaches {
+    points_key: Option<(u64, usize, Option<usize>)>,
+    /// Subsampled (train, held-out) points, split by class for 0/1 targets: [class 0, class 1].
+    train: [Vec<PlotPoint>; 2],
+    test: [Vec<PlotPoint>; 2],
+    heat_key: Option<(usize, HeatNorm, super::colormap::Colormap)>,
+    heat: Option<TextureHandle>,
+    truth_key: Option<(u64, Vec<u64>)>,
+    truth: Option<TruthCurves>,
+}
+
+struct TruthCurves {
+    mean: Vec<[f64; 2]>,
+    median: Vec<[f64; 2]>,
+    modes: Vec<[f64; 2]>,
+}
+
+pub fn main_plot_ui(ui: &mut Ui, app: &mut WorkbenchApp) {
+    let Some(data) = &app.data else {
+        ui.label("No data loaded.");
+        return;
+    };
+    let classifier = app.classifier();
+    let d = data.n_inputs();
+    let plane = classifier && d >= 2;
+    toolbar_ui(ui, &mut app.settings.view, data, classifier);
+
+    let view_settings = &app.settings.view;
+    let spec = state::view_spec(data, view_settings, classifier);
+    let x_col = spec.x_column;
+    let second = plane.then(|| state::plane_column(view_settings, d));
+    app.caches.update_points(data, x_col, second);
+    let model = app
+        .session
+        .model
+        .as_ref()
+        .filter(|m| m.spec.x_names == data.train.x_names)
+        .cloned();
+    let view = app
+        .session
+        .view
+        .as_ref()
+        .filter(|v| {
+            model.is_some() && v.spec.x_column == x_col && v.spec.plane_column == spec.plane_column
+        })
+        .cloned();
+    if let Some(view) = &view {
+        app.caches.update_heat(ui.ctx(), view, view_settings);
+    }
+    if view_settings.show_truth && !plane {
+        app.caches.update_truth(data, &spec);
+    }
+    let caches = &app.caches;
+    let head = model.as_ref().map(|m| m.head());
+
+    let x_name = data.train.x_names.get(x_col).cloned().unwrap_or_default();
+    let y_name = match second {
+        Some(p) => data.train.x_names.get(p).cloned().unwrap_or_default(),
+        None => data.train.y_name.clone(),
+    };
+    let (x0, x1) = state::pad_range(spec.x_range.0, spec.x_range.1, 0.02);
+    let (y0, y1) = spec.y_range;
+    let x_star = view_settings.x_star;
+    let plane_star = view_settings.plane_star;
+
+    let response = Plot::new("main plot")
+        .legend(Legend::default().position(Corner::LeftTop))
+        .x_axis_label(x_name)
+        .y_axis_label(y_name)
+        .allow_zoom(false)
+        .allow_drag(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .allow_double_click_reset(false)
+        .show_crosshair(false)
+        .show(ui, |plot_ui| {
+            plot_ui.set_plot_bounds(PlotBounds::from_min_max([x0, y0], [x1, y1]));
+            if let (Some(view), Some(texture)) = (&view, &caches.heat)
+                && (view_settings.show_heatmap || plane)
+                && !view.grid.is_empty()
+            {
+                plot_ui.image(heat_image(view, texture, plane));
+            }
+            draw_points(plot_ui, caches, view_settings, data.is_binary);
+            if let (Some(view), Some(head)) = (&view, head)
+                && !plane
+            {
+                draw_curves(plot_ui, view, head, view_settings);
+            }
+            if let Some(truth) = caches
+                .truth
+                .as_ref()
+                .filter(|_| view_settings.show_truth && !plane)
+            {
+                draw_truth(plot_ui, truth, view_settings);
+            }
+            if plane {
+                plot_ui.points(
+                    Points::new("x* marker", vec![[x_star, plane_star]])
+                        .shape(MarkerShape::Cross)
+                        .radius(8.0)
+                        .color(X_STAR_COLOR),
+                );
+            } else {
+                plot_ui.vline(
+                    VLine::new("x* marker", x_star)
+                        .color(X_STAR_COLOR)
+                        .width(1.5)
+                        .style(LineStyle::dashed_dense()),
+                );
+            }
+        });
+    let r = &response.response;
+    r.widget_info(|| {
+        egui::WidgetInfo::labeled(
+            egui::Role::Image,
+            true,
+            "Main plot: click or drag to set x*",
+        )
+    });
+    if (r.clicked() || r.dragged())
+        && let Some(pos) = r.interact_pointer_pos()
+    {
+        let value = response.transform.value_from_position(pos);
+        let view = &mut app.settings.view;
+        view.x_star = value.x.clamp(spec.x_range.0, spec.x_range.1);
+        if plane {
+            view.plane_star = value.y.clamp(spec.y_range.0, spec.y_range.1);
+        }
+    }
+}
+
+fn toolbar_ui(ui: &mut Ui, view: &mut ViewSettings, data: &LoadedData, classifier: bool) {
+    let d = data.n_inputs();
+    let plane = classifier && d >= 2;
+    ui.horizontal_wrapped(|ui| {
+        if !plane {
+            if !classifier {
+                ui.checkbox(&mut view.show_heatmap, "Heat map");
+                ui.checkbox(&mut view.show_mean, "Mean");
+                ui.checkbox(&mut view.show_median, "Median");
+                ui.checkbox(&mut view.show_mode, "Mode");
+                ui.checkbox(&mut view.show_bands, "Bands");
+                ui.checkbox(&mut view.show_components, "Components");
+            }
+            if data.truth.is_some() {
+                ui.checkbox(&mut view.show_truth, "Truth");
+            }
+        }
+        ui.checkbox(&mut view.show_train_points, "Train points");
+        ui.checkbox(&mut view.show_test_points, "Held-out points");
+        if !classifier {
+            egui::ComboBox::from_label("scale")
+                .selected_text(view.heat_norm.label())
+                .show_ui(ui, |ui| {
+                    for norm in [HeatNorm::PerColumn, HeatNorm::Global] {
+                        ui.selectable_value(&mut view.heat_norm, norm, norm.label());
+                    }
+                })
+                .response
+                .on_hover_text("Heat map scale: per column shows the shape of p(y|x) at every x");
+            egui::ComboBox::from_label("colours")
+                .selected_text(view.colormap.name())
+                .show_ui(ui, |ui| {
+                    for map in super::colormap::Colormap::ALL {
+                        ui.selectable_value(&mut view.colormap, map, map.name());
+                    }
+                });
+        }
+    });
+    ui.horizontal_wrapped(|ui| {
+        let x_col = view.x_column.min(d - 1);
+        let (lo, hi) = data.x_range(x_col);
+        let label = ui.label("x*");
+        ui.add(
+            egui::DragValue::new(&mut view.x_star)
+                .range(lo..=hi)
+                .speed((hi - lo) / 500.0)
+                .max_decimals(4),
+        )
+        .labelled_by(label.id)
+        .on_hover_text("The x where the posterior is shown (or click the plot)");
+        if plane {
+            let p = state::plane_column(view, d);
+            let (lo, hi) = data.x_range(p);
+            let label = ui.label(format!("{}*", data.train.x_names[p]));
+            ui.add(
+                egui::DragValue::new(&mut view.plane_star)
+                    .range(lo..=hi)
+                    .speed((hi - lo) / 500.0)
+                    .max_decimals(4),
+            )
+            .labelled_by(label.id);
+        }
+        if d > 1 {
+            let names = &data.train.x_names;
+            egui::ComboBox::from_label("x axis")
+                .selected_text(names[x_col].as_str())
+                .show_ui(ui, |ui| {
+                    for (j, name) in names.iter().enumerate() {
+                        ui.selectable_value(&mut view.x_column, j, name.as_str());
+                    }
+                });
+            if plane {
+                let p = state::plane_column(view, d);
+                egui::ComboBox::from_label("y axis")
+                    .selected_text(names[p].as_str())
+                    .show_ui(ui, |ui| {
+                        for (j, name) in names.iter().enumerate() {
+                            if j != view.x_column {
+                                ui.selectable_value(&mut view.plane_column, j, name.as_str());
+                            }
+                        }
+                    });
+            }
+        }
+    });
+    // The inputs not on an axis are held at values set here (default: medians).
+    let fixed: Vec<usize> = (0..d)
+        .filter(|&j| j != view.x_column.min(d - 1) && !(plane && j == state::plane_column(view, d)))
+        .collect();
+    if !fixed.is_empty() {
+        let mut base = state::base_inputs(data, view);
+        let mut changed = false;
+        egui::CollapsingHeader::new(format!("Other inputs held at ({})", fixed.len()))
+            .default_open(fixed.len() <= 4)
+            .show(ui, |ui| {
+                for &j in &fixed {
+                    let (lo, hi) = data.x_range(j);
+                    ui.horizontal(|ui| {
+                        let label = ui.label(&data.train.x_names[j]);
+                        changed |= ui
+                            .add(egui::Slider::new(&mut base[j], lo..=hi))
+                            .labelled_by(label.id)
+                            .changed();
+                        if ui.small_button("median").clicked() {
+                            base[j] = data.x_median(j);
+                            changed = true;
+                        }
+                    });
+                }
+            });
+        if changed {
+            view.base_inputs = base;
+        }
+    }
+}
+
+fn heat_image(view: &PredictionView, texture: &TextureHandle, plane: bool) -> PlotImage {
+    let spec = &view.spec;
+    let nx = spec.nx.max(2) as f64;
+    let ny = spec.ny.max(2) as f64;
+    // Grid values sit on cell centres: extend by half a cell on each side.
+    let w = (spec.x_range.1 - spec.x_range.0) * nx / (nx - 1.0);
+    let h = (spec.y_range.1 - spec.y_range.0) * ny / (ny - 1.0);
+    let center = PlotPoint::new(
+        0.5 * (spec.x_range.0 + spec.x_range.1),
+        0.5 * (spec.y_range.0 + spec.y_range.1),
+    );
+    let name = if plane { "p(class 1)" } else { "p(y|x)" };
+    PlotImage::new(name, texture.id(), center, [w as f32, h as f32]).allow_hover(false)
+}
+
+fn draw_points<'a>(
+    plot_ui: &mut egui_plot::PlotUi<'a>,
+    caches: &'a PlotCaches,
+    view: &ViewSettings,
+    binary: bool,
+) {
+    let sets = [
+        (
+            view.show_train_points,
+            &caches.train,
+            "train",
+            TRAIN_COLOR,
+            1.2,
+        ),
+        (
+            view.show_test_points,
+            &caches.test,
+            "held-out",
+            TEST_COLOR,
+            1.2,
+        ),
+    ];
+    for (show, points, name, color, radius) in sets {
+        if !show {
+            continue;
+        }
+        if binary {
+            for (class, class_color) in [(0, CLASS0), (1, CLASS1)] {
+                plot_ui.points(
+                    Points::new(
+                        format!("{name} class {class}"),
+                        PlotPoints::Borrowed(&points[class]),
+                    )
+                    .color(class_color)
+                    .radius(if name == "train" { 2.0 } else { 1.5 })
+                    .filled(name == "train")
+                    .allow_hover(false),
+                );
+            }
+        } else {
+            plot_ui.points(
+                Points::new(name, PlotPoints::Borrowed(&points[0]))
+                    .color(color)
+                    .radius(radius)
+                    .allow_hover(false),
+            );
+        }
+    }
+}
+
+fn line(name: &str, xs: &[f64], ys: &[f64]) -> Line<'static> {
+    let pts: Vec<[f64; 2]> = xs
+        .iter()
+        .zip(ys)
+        .filter(|(_, y)| y.is_finite())
+        .map(|(&x, &y)| [x, y])
+        .collect();
+    Line::new(name, PlotPoints::new(pts))
+}
+
+fn draw_curves(
+    plot_ui: &mut egui_plot::PlotUi<'_>,
+    view: &PredictionView,
+    head: Head,
+    settings: &ViewSettings,
+) {
+    let c = &view.curves;
+    let xs = &view.xs;
+    if head.is_classifier() {
+        plot_ui.line(line("p(y=1|x)", xs, &c.p1).color(CLASS1).width(2.5));
+        return;
+    }
+    if c.mean.len() != xs.len() {
+        return;
+    }
+    if settings.show_bands {
+        if head == Head::Normal {
+            let band = |k: f64, sign: f64| -> Vec<f64> {
+                c.mean
+                    .iter()
+                    .zip(&c.std)
+                    .map(|(m, s)| m + sign * k * s)
+                    .collect()
+            };
+            plot_ui.add(
+                FilledArea::new("±2σ", xs, &band(2.0, -1.0), &band(2.0, 1.0))
+                    .fill_color(Color32::from_rgba_unmultiplied(90, 200, 255, 35)),
+            );
+            plot_ui.add(
+                FilledArea::new("±1σ", xs, &band(1.0, -1.0), &band(1.0, 1.0))
+                    .fill_color(Color32::from_rgba_unmultiplied(90, 200, 255, 60)),
+            );
+        } else {
+            let style = LineStyle::dotted_dense();
+            let color = Color32::from_rgba_unmultiplied(200, 200, 255, 160);
+            plot_ui.line(line("68 % interval", xs, &c.q16).color(color).style(style));
+            plot_ui.line(line("68 % interval", xs, &c.q84).color(color).style(style));
+            let color = Color32::from_rgba_unmultiplied(200, 200, 255, 100);
+            let style = LineStyle::dotted_loose();
+            plot_ui.line(line("95 % interval", xs, &c.q025).color(color).style(style));
+            plot_ui.line(line("95 % interval", xs, &c.q975).color(color).style(style));
+        }
+    }
+    if settings.show_components && !c.components.is_empty() {
+        // Component means, brighter for larger weights (four alpha buckets).
+        let buckets = [
+            (0.02, 0.1, 50u8),
+            (0.1, 0.25, 100),
+            (0.25, 0.5, 170),
+            (0.5, 1.01, 255),
+        ];
+        for (lo, hi, alpha) in buckets {
+            let pts: Vec<[f64; 2]> = xs
+                .iter()
+                .zip(&c.components)
+                .flat_map(|(&x, comps)| {
+                    comps
+                        .iter()
+                        .filter(move |(w, _)| *w >= lo && *w < hi)
+                        .map(move |&(_, loc)| [x, loc])
+                })
+                .collect();
+            if !pts.is_empty() {
+                plot_ui.points(
+                    Points::new("component means", pts)
+                        .color(Color32::from_rgba_unmultiplied(255, 255, 255, alpha))
+                        .radius(1.5)
+                        .allow_hover(false),
+                );
+            }
+        }
+    }
+    let curves = [
+        (settings.show_mean, "mean", &c.mean, MEAN_COLOR),
+        (settings.show_median, "median", &c.median, MEDIAN_COLOR),
+        (settings.show_mode, "mode", &c.mode, MODE_COLOR),
+    ];
+    for (show, name, ys, color) in curves {
+        if show {
+            plot_ui.line(line(name, xs, ys).color(color).width(2.0));
+        }
+    }
+}
+
+fn draw_truth(plot_ui: &mut egui_plot::PlotUi<'_>, truth: &TruthCurves, settings: &ViewSettings) {
+    let style = LineStyle::Dashed { length: 6.0 };
+    if settings.show_mean {
+        plot_ui.line(
+            Line::new("true mean", PlotPoints::new(truth.mean.clone()))
+                .color(MEAN_COLOR.gamma_multiply(0.8))
+                .style(style)
+                .width(1.2),
+        );
+    }
+    if settings.show_median {
+        plot_ui.line(
+            Line::new("true median", PlotPoints::new(truth.median.clone()))
+                .color(MEDIAN_COLOR.gamma_multiply(0.8))
+                .style(style)
+                .width(1.2),
+        );
+    }
+    if settings.show_mode {
+        plot_ui.points(
+            Points::new("true mode", truth.modes.clone())
+                .color(MODE_COLOR.gamma_multiply(0.8))
+                .radius(1.0)
+                .allow_hover(false),
+        );
+    }
+}
+
+impl PlotCaches {
+    fn update_points(&mut self, data: &LoadedData, x_col: usize, second: Option<usize>) {
+        let key = (data.generation, x_col, second);
+        if self.points_key == Some(key) {
+            return;
+        }
+        self.points_key = Some(key);
+        self.train = subsample(&data.train, x_col, second);
+        self.test = data
+            .test
+            .as_ref()
+            .map(|t| subsample(t, x_col, second))
+            .unwrap_or_default();
+    }
+
+    fn update_heat(
+        &mut self,
+        ctx: &egui::Context,
+        view: &Arc<PredictionView>,
+        settings: &ViewSettings,
+    ) {
+        let key = (
+            Arc::as_ptr(view) as usize,
+            settings.heat_norm,
+            settings.colormap,
+        );
+        if self.heat_key == Some(key) && self.heat.is_some() {
+            return;
+        }
+        self.heat_key = Some(key);
+        let spec = &view.spec;
+        let (nx, ny) = (spec.nx, spec.ny);
+        if view.grid.len() != nx * ny || nx == 0 || ny == 0 {
+            return;
+        }
+        let plane = spec.plane_column.is_some();
+        let mut pixels = vec![Color32::BLACK; nx * ny];
+        if plane {
+            for (j, row) in view.grid.chunks_exact(nx).enumerate() {
+                for (i, &p) in row.iter().enumerate() {
+                    pixels[(ny - 1 - j) * nx + i] = colormap::diverging(p);
+                }
+            }
+        } else {
+            let lut = settings.colormap.lut();
+            let global = view.grid.iter().copied().fold(0.0f32, f32::max);
+            let column_max: Vec<f32> = (0..nx)
+                .map(|i| {
+                    (0..ny)
+                        .map(|j| view.grid[j * nx + i])
+                        .fold(0.0f32, f32::max)
+                })
+                .collect();
+            for j in 0..ny {
+                for i in 0..nx {
+                    let scale = match settings.heat_norm {
+                        HeatNorm::PerColumn => column_max[i],
+                        HeatNorm::Global => global,
+                    };
+                    let v = view.grid[j * nx + i];
+                    let t = if scale > 0.0 && v.is_finite() {
+                        v / scale
+                    } else {
+                        0.0
+                    };
+                    let index = (t.clamp(0.0, 1.0) * 255.0).round() as usize;
+                    pixels[(ny - 1 - j) * nx + i] = lut[index.min(255)];
+                }
+            }
+        }
+        let image = egui::ColorImage::new([nx, ny], pixels);
+        match &mut self.heat {
+            Some(handle) => handle.set(image, TextureOptions::LINEAR),
+            None => self.heat = Some(ctx.load_texture("heat map", image, TextureOptions::LINEAR)),
+        }
+    }
+
+    fn update_truth(&mut self, data: &LoadedData, spec: &crate::nn::ViewSpec) {
+        let Some(truth) = &data.truth else {
+            self.truth = None;
+            return;
+        };
+        let mut key_parts = vec![
+            spec.x_range.0.to_bits(),
+            spec.x_range.1.to_bits(),
+            spec.x_column as u64,
+        ];
+        key_parts.extend(spec.base_inputs.iter().map(|v| v.to_bits()));
+        let key = (data.generation, key_parts);
+        if self.truth_key.as_ref() == Some(&key) {
+            return;
+        }
+        self.truth_key = Some(key);
+        let xs = crate::nn::view::linspace(spec.x_range.0, spec.x_range.1, 150);
+        let mut curves = TruthCurves {
+            mean: Vec::new(),
+            median: Vec::new(),
+            modes: Vec::new(),
+        };
+        for &x in &xs {
+            let mut row = spec.base_inputs.clone();
+            if let Some(v) = row.get_mut(spec.x_column) {
+                *v = x;
+            }
+            curves.mean.push([x, truth.mean(&row)]);
+            curves.median.push([x, truth.median(&row)]);
+            curves
+                .modes
+                .extend(truth.modes(&row).into_iter().map(|m| [x, m]));
+        }
+        self.truth = Some(curves);
+    }
+}
+
+/// Up to [`MAX_DRAWN_POINTS`] points, evenly strided (rows are already in random order),
+/// split by class for 0/1 targets (index 0 holds everything otherwise).
+fn subsample(data: &Dataset, x_col: usize, second: Option<usize>) -> [Vec<PlotPoint>; 2] {
+    let n = data.len();
+    let step = n.div_ceil(MAX_DRAWN_POINTS).max(1);
+    let binary = data.is_binary_target();
+    let mut out: [Vec<PlotPoint>; 2] = Default::default();
+    for i in (0..n).step_by(step) {
+        let row = data.x_row(i);
+        let x = row.get(x_col).copied().unwrap_or(0.0);
+        let y = match second {
+            Some(p) => row.get(p).copied().unwrap_or(0.0),
+            None => data.y[i],
+        };
+        let class = usize::from(binary && data.y[i] == 1.0);
+        out[class].push(PlotPoint::new(x, y));
+    }
+    out
+}

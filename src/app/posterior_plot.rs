@@ -1,0 +1,303 @@
+//! The posterior p(y|x*) of the drawn model: the mixture total and its weighted components,
+//! mean / median / mode, the 68 % and 95 % central intervals (shaded and listed), and the
+//! true density for presets that know it. For the Bernoulli head, p(y=1|x*).
+//!
+//! One forward pass and a few hundred pdf evaluations: cheap enough for the UI thread, and
+//! cached by (model, x*) so it runs only when either changes.
+
+use egui::{Color32, Ui};
+use egui_plot::{
+    Bar, BarChart, Corner, FilledArea, Legend, Line, LineStyle, Plot, PlotPoints, VLine,
+};
+
+use crate::nn::{NormalMixture, Predictive};
+
+use super::WorkbenchApp;
+use super::colormap::{CLASS0, CLASS1};
+use super::main_plot::{MEAN_COLOR, MEDIAN_COLOR, MODE_COLOR};
+use super::state;
+use super::widgets::fmt_num;
+
+/// Points of the pdf curve.
+const GRID: usize = 400;
+const TRUTH_COLOR: Color32 = Color32::from_rgb(250, 250, 250);
+
+#[derive(Default)]
+pub struct PosteriorCache {
+    key: Option<(u64, u64, Vec<u64>)>,
+    summary: Option<Posterior>,
+}
+
+pub enum Posterior {
+    Density(Box<DensitySummary>),
+    Bernoulli { p: f64, true_p: Option<f64> },
+}
+
+pub struct DensitySummary {
+    pub pdf: Vec<[f64; 2]>,
+    /// Weighted component densities w_k N(y; μ_k, σ_k), for components with weight ≥ 1 %.
+    pub components: Vec<(f64, Vec<[f64; 2]>)>,
+    pub mean: f64,
+    pub std: f64,
+    pub median: f64,
+    pub mode: f64,
+    pub i68: (f64, f64),
+    pub i95: (f64, f64),
+    pub truth: Option<TrueSummary>,
+}
+
+pub struct TrueSummary {
+    pub pdf: Vec<[f64; 2]>,
+    pub mean: f64,
+    pub median: f64,
+    pub modes: Vec<f64>,
+}
+
+pub fn posterior_ui(ui: &mut Ui, app: &mut WorkbenchApp) {
+    ui.heading("Posterior p(y | x*)");
+    let Some(data) = &app.data else {
+        return;
+    };
+    let classifier = app.classifier();
+    let row = state::x_star_row(data, &app.settings.view, classifier);
+    let row_text = row
+        .iter()
+        .zip(&data.train.x_names)
+        .map(|(v, n)| format!("{n} = {}", fmt_num(*v)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    ui.label(format!("at {row_text}"));
+    let model = app
+        .session
+        .model
+        .as_ref()
+        .filter(|m| m.spec.x_names == data.train.x_names)
+        .cloned();
+    let mut key_row: Vec<u64> = row.iter().map(|v| v.to_bits()).collect();
+    key_row.push(u64::from(app.settings.view.show_truth));
+    let key = (
+        app.session.model_id * u64::from(model.is_some()),
+        data.generation,
+        key_row,
+    );
+    let cache = &mut app.posterior_cache;
+    if cache.key.as_ref() != Some(&key) {
+        cache.summary = compute(model.as_deref(), data, &row, app.settings.view.show_truth);
+        cache.key = Some(key);
+    }
+    match &cache.summary {
+        None => {
+            ui.label("Train a model (or load one) to see its posterior here.");
+        }
+        Some(Posterior::Bernoulli { p, true_p }) => bernoulli_ui(ui, *p, *true_p),
+        Some(Posterior::Density(summary)) => density_ui(ui, summary, model.is_some()),
+    }
+}
+
+fn compute(
+    model: Option<&crate::nn::Model>,
+    data: &state::LoadedData,
+    row: &[f64],
+    with_truth: bool,
+) -> Option<Posterior> {
+    let truth = data.truth.as_ref().filter(|_| with_truth);
+    let prediction = model.map(|m| m.predict(row));
+    match prediction {
+        Some(Predictive::Bernoulli { p }) => {
+            let true_p = truth
+                .filter(|t| t.is_discrete())
+                .map(|t| t.log_pdf(row, 1.0).exp());
+            Some(Posterior::Bernoulli { p, true_p })
+        }
+        Some(Predictive::Mixture(m)) => {
+            Some(Posterior::Density(Box::new(density(&m, data, row, truth))))
+        }
+        None => None,
+    }
+}
+
+fn density(
+    m: &NormalMixture,
+    data: &state::LoadedData,
+    row: &[f64],
+    truth: Option<&crate::data::Truth>,
+) -> DensitySummary {
+    let (q_lo, q_hi) = (m.quantile(0.001), m.quantile(0.995));
+    let (mut lo, mut hi) = state::pad_range(q_lo, q_hi, 0.08);
+    if !(lo.is_finite() && hi.is_finite()) {
+        (lo, hi) = data.y_view;
+    }
+    let pdf = m
+        .pdf_grid(lo, hi, GRID)
+        .into_iter()
+        .map(|(y, p)| [y, p])
+        .collect();
+    let ys = crate::nn::view::linspace(lo, hi, GRID);
+    let components = (0..m.len())
+        .filter(|&c| m.weights[c] >= 0.01 && m.len() > 1)
+        .map(|c| {
+            let w = m.weights[c];
+            let pts = ys.iter().map(|&y| [y, m.component_pdf(c, y)]).collect();
+            (w, pts)
+        })
+        .collect();
+    let truth = truth.filter(|t| !t.is_discrete()).map(|t| TrueSummary {
+        pdf: ys.iter().map(|&y| [y, t.log_pdf(row, y).exp()]).collect(),
+        mean: t.mean(row),
+        median: t.median(row),
+        modes: t.modes(row),
+    });
+    DensitySummary {
+        pdf,
+        components,
+        mean: m.mean(),
+        std: m.std(),
+        median: m.median(),
+        mode: m.mode(),
+        i68: m.interval(0.682_689_492_137_085_9),
+        i95: m.interval(0.95),
+        truth,
+    }
+}
+
+fn bernoulli_ui(ui: &mut Ui, p: f64, true_p: Option<f64>) {
+    ui.label(format!("p(y=1 | x*) = {p:.4}"));
+    if let Some(t) = true_p {
+        ui.label(format!("true p(y=1 | x*) = {t:.4}"));
+    }
+    Plot::new("posterior bernoulli")
+        .allow_zoom(false)
+        .allow_drag(false)
+        .allow_scroll(false)
+        .include_y(0.0)
+        .include_y(1.0)
+        .x_axis_label("y")
+        .y_axis_label("probability")
+        .show(ui, |plot_ui| {
+            plot_ui.bar_chart(
+                BarChart::new(
+                    "p(y|x*)",
+                    vec![
+                        Bar::new(0.0, 1.0 - p).fill(CLASS0).name("y = 0"),
+                        Bar::new(1.0, p).fill(CLASS1).name("y = 1"),
+                    ],
+                )
+                .width(0.6),
+            );
+            if let Some(t) = true_p {
+                plot_ui.line(
+                    Line::new("truth", PlotPoints::new(vec![[0.7, t], [1.3, t]]))
+                        .color(TRUTH_COLOR)
+                        .style(LineStyle::Dashed { length: 6.0 }),
+                );
+            }
+        });
+}
+
+fn density_ui(ui: &mut Ui, s: &DensitySummary, _has_model: bool) {
+    egui::Grid::new("posterior summary")
+        .num_columns(2)
+        .striped(true)
+        .show(ui, |ui| {
+            let row = |ui: &mut Ui, name: &str, value: String, color: Option<Color32>| {
+                match color {
+                    Some(c) => ui.colored_label(c, name),
+                    None => ui.label(name),
+                };
+                ui.label(value);
+                ui.end_row();
+            };
+            row(ui, "mean", fmt_num(s.mean), Some(MEAN_COLOR));
+            row(ui, "median", fmt_num(s.median), Some(MEDIAN_COLOR));
+            row(ui, "mode", fmt_num(s.mode), Some(MODE_COLOR));
+            row(ui, "std", fmt_num(s.std), None);
+            row(
+                ui,
+                "68 % interval",
+                format!("[{}, {}]", fmt_num(s.i68.0), fmt_num(s.i68.1)),
+                None,
+            );
+            row(
+                ui,
+                "95 % interval",
+                format!("[{}, {}]", fmt_num(s.i95.0), fmt_num(s.i95.1)),
+                None,
+            );
+            if let Some(t) = &s.truth {
+                let modes = t
+                    .modes
+                    .iter()
+                    .map(|m| fmt_num(*m))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                row(
+                    ui,
+                    "truth",
+                    format!(
+                        "mean {} · median {} · mode {modes}",
+                        fmt_num(t.mean),
+                        fmt_num(t.median)
+                    ),
+                    Some(TRUTH_COLOR),
+                );
+            }
+        });
+    let max_pdf = s.pdf.iter().map(|p| p[1]).fold(0.0, f64::max);
+    Plot::new("posterior")
+        .legend(Legend::default().position(Corner::RightTop))
+        .allow_zoom(false)
+        .allow_drag(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .include_y(0.0)
+        .include_y(max_pdf * 1.05)
+        .x_axis_label("y")
+        .y_axis_label("density")
+        .show(ui, |plot_ui| {
+            for (level, range, alpha) in [("95 %", s.i95, 40u8), ("68 %", s.i68, 70)] {
+                let inside: Vec<&[f64; 2]> = s
+                    .pdf
+                    .iter()
+                    .filter(|p| p[0] >= range.0 && p[0] <= range.1)
+                    .collect();
+                let xs: Vec<f64> = inside.iter().map(|p| p[0]).collect();
+                let top: Vec<f64> = inside.iter().map(|p| p[1]).collect();
+                let zeros = vec![0.0; xs.len()];
+                if xs.len() >= 2 {
+                    plot_ui.add(
+                        FilledArea::new(format!("{level} shaded"), &xs, &zeros, &top)
+                            .fill_color(Color32::from_rgba_unmultiplied(255, 170, 60, alpha)),
+                    );
+                }
+            }
+            for (w, pts) in &s.components {
+                let alpha = (40.0 + 200.0 * w.sqrt()).min(255.0) as u8;
+                let pts: Vec<[f64; 2]> = pts.iter().map(|p| [p[0], p[1] * w]).collect();
+                plot_ui.line(
+                    Line::new("weighted components", PlotPoints::new(pts))
+                        .color(Color32::from_rgba_unmultiplied(180, 180, 255, alpha))
+                        .width(1.0),
+                );
+            }
+            plot_ui.line(
+                Line::new("p(y|x*)", PlotPoints::new(s.pdf.clone()))
+                    .color(Color32::from_rgb(255, 190, 90))
+                    .width(2.5),
+            );
+            if let Some(t) = &s.truth {
+                plot_ui.line(
+                    Line::new("true density", PlotPoints::new(t.pdf.clone()))
+                        .color(TRUTH_COLOR)
+                        .style(LineStyle::Dashed { length: 6.0 })
+                        .width(1.5),
+                );
+            }
+            for (name, value, color) in [
+                ("mean", s.mean, MEAN_COLOR),
+                ("median", s.median, MEDIAN_COLOR),
+                ("mode", s.mode, MODE_COLOR),
+            ] {
+                plot_ui.vline(VLine::new(name, value).color(color).width(1.5));
+            }
+        });
+}

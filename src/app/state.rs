@@ -1,0 +1,447 @@
+//! What the window holds: persisted settings (serde, `#[serde(default)]` so old files still
+//! load) and runtime state (data, the training session, caches) that is never saved.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::{ColumnStats, Dataset, Preset, PresetParams, Table, Truth};
+use crate::nn::{EpochRecord, Model, PredictionView, TrainConfig, ViewSpec};
+use crate::worker::TrainingWorker;
+
+use super::colormap::Colormap;
+
+/// Where the data comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum SourceKind {
+    #[default]
+    Preset,
+    File,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DataSettings {
+    pub source: SourceKind,
+    pub preset: Preset,
+    pub params: PresetParams,
+    /// Fraction of rows held out (0 = no held-out set).
+    pub test_fraction: f64,
+    /// Seed of the train/test split.
+    pub split_seed: u64,
+    pub csv_path: String,
+    /// Column roles for a loaded table (empty = the table's defaults).
+    pub x_columns: Vec<String>,
+    pub y_column: String,
+    /// Drop rows with empty / NA cells instead of refusing the file.
+    pub drop_missing: bool,
+}
+
+impl Default for DataSettings {
+    /// The seed experiment: lognormal, 200 000 rows, half held out.
+    fn default() -> Self {
+        DataSettings {
+            source: SourceKind::Preset,
+            preset: Preset::Lognormal,
+            params: Preset::Lognormal.default_params(),
+            test_fraction: 0.5,
+            split_seed: 0,
+            csv_path: String::new(),
+            x_columns: Vec::new(),
+            y_column: String::new(),
+            drop_missing: false,
+        }
+    }
+}
+
+/// How the heat map is scaled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum HeatNorm {
+    /// Each x column scaled by its own maximum: shows the shape of p(y|x) at every x.
+    #[default]
+    PerColumn,
+    /// One scale for the whole map: shows where the density is high overall.
+    Global,
+}
+
+impl HeatNorm {
+    pub fn label(self) -> &'static str {
+        match self {
+            HeatNorm::PerColumn => "per column",
+            HeatNorm::Global => "global",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ViewSettings {
+    pub show_heatmap: bool,
+    pub show_mean: bool,
+    pub show_median: bool,
+    pub show_mode: bool,
+    pub show_bands: bool,
+    pub show_components: bool,
+    pub show_truth: bool,
+    pub show_train_points: bool,
+    pub show_test_points: bool,
+    pub heat_norm: HeatNorm,
+    pub colormap: Colormap,
+    /// Input on the horizontal axis.
+    pub x_column: usize,
+    /// Input on the vertical axis of a classifier's plane map.
+    pub plane_column: usize,
+    /// Values of every input (the plotted ones are ignored); empty = column medians.
+    pub base_inputs: Vec<f64>,
+    /// The x at which the posterior is shown.
+    pub x_star: f64,
+    /// For a plane map: the vertical coordinate of the posterior point.
+    pub plane_star: f64,
+    pub show_step_losses: bool,
+}
+
+impl Default for ViewSettings {
+    fn default() -> Self {
+        ViewSettings {
+            show_heatmap: true,
+            show_mean: true,
+            show_median: true,
+            show_mode: true,
+            show_bands: false,
+            show_components: false,
+            show_truth: true,
+            show_train_points: true,
+            show_test_points: false,
+            heat_norm: HeatNorm::PerColumn,
+            colormap: Colormap::Magma,
+            x_column: 0,
+            plane_column: 1,
+            base_inputs: Vec::new(),
+            x_star: 0.8,
+            plane_star: 0.0,
+            show_step_losses: true,
+        }
+    }
+}
+
+/// One finished or stopped run, as listed in the runs table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RunRecord {
+    pub id: u64,
+    pub data_label: String,
+    pub config: TrainConfig,
+    pub epochs_done: usize,
+    pub steps: u64,
+    pub train_secs: f64,
+    pub train_nll: f64,
+    pub test_nll: Option<f64>,
+    pub test_accuracy: Option<f64>,
+    pub reason: String,
+    /// (epoch, train NLL, held-out NLL) per epoch.
+    pub history: Vec<(usize, f64, Option<f64>)>,
+    /// Overlay this run's loss curves on the loss plot.
+    pub overlay: bool,
+}
+
+impl Default for RunRecord {
+    fn default() -> Self {
+        RunRecord {
+            id: 0,
+            data_label: String::new(),
+            config: TrainConfig::default(),
+            epochs_done: 0,
+            steps: 0,
+            train_secs: 0.0,
+            train_nll: f64::NAN,
+            test_nll: None,
+            test_accuracy: None,
+            reason: String::new(),
+            history: Vec::new(),
+            overlay: false,
+        }
+    }
+}
+
+/// Everything that persists between launches.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub data: DataSettings,
+    pub config: TrainConfig,
+    /// Patience remembered while early stopping is off.
+    pub patience: usize,
+    pub view: ViewSettings,
+    pub runs: Vec<RunRecord>,
+    pub next_run_id: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            data: DataSettings::default(),
+            config: TrainConfig::default(),
+            patience: 5,
+            view: ViewSettings::default(),
+            runs: Vec::new(),
+            next_run_id: 1,
+        }
+    }
+}
+
+/// At most this many runs are kept (the oldest go first).
+pub const MAX_RUNS: usize = 200;
+/// At most this many points per set are drawn on the main plot.
+pub const MAX_DRAWN_POINTS: usize = 6_000;
+
+/// The data the window works on.
+pub struct LoadedData {
+    /// Increases with every load, so caches know when to refresh.
+    pub generation: u64,
+    /// Short description for the runs table ("lognormal n=200000", a file name).
+    pub label: String,
+    pub train: Arc<Dataset>,
+    pub test: Option<Arc<Dataset>>,
+    /// Statistics over train and test together: inputs then target.
+    pub stats: Vec<ColumnStats>,
+    pub truth: Option<Truth>,
+    /// Robust y range for plotting (0.2 % to 99.5 % quantiles, padded).
+    pub y_view: (f64, f64),
+    pub dropped_rows: usize,
+    /// The table behind a file source (for the column pickers).
+    pub table: Option<Arc<Table>>,
+    pub is_binary: bool,
+}
+
+impl LoadedData {
+    pub fn n_inputs(&self) -> usize {
+        self.train.n_inputs()
+    }
+
+    pub fn n_rows(&self) -> usize {
+        self.train.len() + self.test.as_ref().map_or(0, |t| t.len())
+    }
+
+    /// (min, max) of input column `j`.
+    pub fn x_range(&self, j: usize) -> (f64, f64) {
+        self.stats
+            .get(j)
+            .map_or((0.0, 1.0), |s| pad_range(s.min, s.max, 0.0))
+    }
+
+    /// Median of input column `j`.
+    pub fn x_median(&self, j: usize) -> f64 {
+        self.stats.get(j).map_or(0.0, |s| s.median)
+    }
+}
+
+/// Widens a degenerate range and adds `pad` of its width on each side.
+pub fn pad_range(lo: f64, hi: f64, pad: f64) -> (f64, f64) {
+    if !(lo.is_finite() && hi.is_finite()) {
+        return (0.0, 1.0);
+    }
+    let (lo, hi) = if hi > lo {
+        (lo, hi)
+    } else {
+        (lo - 0.5, hi + 0.5)
+    };
+    let w = hi - lo;
+    (lo - pad * w, hi + pad * w)
+}
+
+/// Where the training run is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunStatus {
+    Idle,
+    Running,
+    Paused,
+    /// Stop was requested; waiting for the final scores.
+    Stopping,
+    Finished(String),
+}
+
+/// The current (or last) training run and what it reported.
+pub struct Session {
+    pub worker: Option<TrainingWorker>,
+    pub status: RunStatus,
+    pub config: TrainConfig,
+    pub data_label: String,
+    pub steps_per_epoch: usize,
+    pub epochs: usize,
+    pub threads: usize,
+    pub steps: u64,
+    pub epoch: usize,
+    pub steps_per_sec: f64,
+    pub train_secs: f64,
+    /// Per-step batch losses (NaN = skipped step).
+    pub step_losses: Vec<f32>,
+    /// Exponential moving average of the step losses, (epoch as fraction, value).
+    pub smoothed: Vec<[f64; 2]>,
+    pub(crate) ema: Option<f64>,
+    pub history: Vec<EpochRecord>,
+    pub skipped_steps: u64,
+    /// The model to draw: the latest snapshot, then the final model.
+    pub model: Option<Arc<Model>>,
+    /// Increases with every new model, for the posterior cache.
+    pub model_id: u64,
+    pub view: Option<Arc<PredictionView>>,
+    /// Final scores: (train NLL, held-out NLL, held-out accuracy).
+    pub final_scores: Option<(f64, Option<f64>, Option<f64>)>,
+    /// steps / train_secs of the finished run.
+    pub final_steps_per_sec: Option<f64>,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session {
+            worker: None,
+            status: RunStatus::Idle,
+            config: TrainConfig::default(),
+            data_label: String::new(),
+            steps_per_epoch: 0,
+            epochs: 0,
+            threads: 0,
+            steps: 0,
+            epoch: 0,
+            steps_per_sec: 0.0,
+            train_secs: 0.0,
+            step_losses: Vec::new(),
+            smoothed: Vec::new(),
+            ema: None,
+            history: Vec::new(),
+            skipped_steps: 0,
+            model: None,
+            model_id: 0,
+            view: None,
+            final_scores: None,
+            final_steps_per_sec: None,
+        }
+    }
+}
+
+/// Smoothing of the per-step loss curve (EMA weight of a new step).
+const EMA_ALPHA: f64 = 0.02;
+
+impl Session {
+    pub fn is_active(&self) -> bool {
+        matches!(
+            self.status,
+            RunStatus::Running | RunStatus::Paused | RunStatus::Stopping
+        )
+    }
+
+    /// Appends per-step losses starting at step `first_step`.
+    pub fn push_losses(&mut self, first_step: u64, losses: &[f32]) {
+        let per_epoch = self.steps_per_epoch.max(1) as f64;
+        for (i, &loss) in losses.iter().enumerate() {
+            self.step_losses.push(loss);
+            if !loss.is_finite() {
+                continue;
+            }
+            let value = f64::from(loss);
+            let ema = match self.ema {
+                Some(prev) => prev + EMA_ALPHA * (value - prev),
+                None => value,
+            };
+            self.ema = Some(ema);
+            let step = first_step + i as u64 + 1;
+            self.smoothed.push([step as f64 / per_epoch, ema]);
+        }
+    }
+
+    /// Fraction of the planned steps done.
+    pub fn progress(&self) -> f32 {
+        let total = (self.steps_per_epoch * self.epochs) as f64;
+        if total > 0.0 {
+            (self.steps as f64 / total).clamp(0.0, 1.0) as f32
+        } else {
+            0.0
+        }
+    }
+
+    /// Estimated seconds to the last planned step at the current rate.
+    pub fn secs_left(&self) -> Option<f64> {
+        let total = (self.steps_per_epoch * self.epochs) as u64;
+        (self.steps_per_sec > 0.0 && total >= self.steps)
+            .then(|| (total - self.steps) as f64 / self.steps_per_sec)
+    }
+
+    pub fn set_model(&mut self, model: Arc<Model>, view: Option<Arc<PredictionView>>) {
+        self.model = Some(model);
+        if view.is_some() {
+            self.view = view;
+        }
+        self.model_id += 1;
+    }
+}
+
+/// The view spec the main plot needs for the loaded data and settings.
+pub fn view_spec(data: &LoadedData, view: &ViewSettings, classifier: bool) -> ViewSpec {
+    let d = data.n_inputs();
+    let x_column = view.x_column.min(d.saturating_sub(1));
+    let base_inputs = base_inputs(data, view);
+    let x_range = data.x_range(x_column);
+    if classifier && d >= 2 {
+        let plane = plane_column(view, d);
+        ViewSpec {
+            x_column,
+            plane_column: Some(plane),
+            base_inputs,
+            x_range,
+            y_range: data.x_range(plane),
+            nx: 120,
+            ny: 120,
+        }
+    } else {
+        ViewSpec {
+            x_column,
+            plane_column: None,
+            base_inputs,
+            x_range,
+            y_range: data.y_view,
+            nx: 200,
+            ny: 160,
+        }
+    }
+}
+
+/// The plane map's vertical input: the chosen one, or the first that is not the x input.
+pub fn plane_column(view: &ViewSettings, d: usize) -> usize {
+    let x = view.x_column.min(d.saturating_sub(1));
+    let p = view.plane_column.min(d.saturating_sub(1));
+    if p != x {
+        p
+    } else if x == 0 {
+        1.min(d.saturating_sub(1))
+    } else {
+        0
+    }
+}
+
+/// Input values for the columns not on an axis: the user's, else the medians.
+pub fn base_inputs(data: &LoadedData, view: &ViewSettings) -> Vec<f64> {
+    (0..data.n_inputs())
+        .map(|j| {
+            view.base_inputs
+                .get(j)
+                .copied()
+                .filter(|v| v.is_finite())
+                .unwrap_or_else(|| data.x_median(j))
+        })
+        .collect()
+}
+
+/// The full input row of the posterior point x*.
+pub fn x_star_row(data: &LoadedData, view: &ViewSettings, classifier: bool) -> Vec<f64> {
+    let mut row = base_inputs(data, view);
+    let d = row.len();
+    if d == 0 {
+        return row;
+    }
+    let x = view.x_column.min(d - 1);
+    row[x] = view.x_star;
+    if classifier && d >= 2 {
+        row[plane_column(view, d)] = view.plane_star;
+    }
+    row
+}

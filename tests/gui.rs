@@ -1,0 +1,325 @@
+//! The workbench window driven by its labels with egui_kittest (no display, no GPU).
+
+#![cfg(feature = "gui")]
+
+use std::time::{Duration, Instant};
+
+use density_workbench::app::state::{DataSettings, Settings, SourceKind};
+use density_workbench::app::{LaunchOptions, WorkbenchApp};
+use density_workbench::data::{Preset, PresetParams};
+use density_workbench::nn::{Activation, Head, LayerSpec, TrainConfig};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+/// A small, fast experiment: 600 lognormal rows, one narrow layer, 3 epochs.
+fn small_settings() -> Settings {
+    Settings {
+        data: DataSettings {
+            source: SourceKind::Preset,
+            preset: Preset::Lognormal,
+            params: PresetParams {
+                n: 600,
+                noise: 1.0,
+                seed: 0,
+            },
+            test_fraction: 0.5,
+            ..DataSettings::default()
+        },
+        config: TrainConfig {
+            hidden: vec![LayerSpec::new(16, Activation::Tanh)],
+            head: Head::Mixture { components: 3 },
+            epochs: 3,
+            batch_size: 32,
+            learning_rate: 1e-2,
+            threads: 1,
+            ..TrainConfig::default()
+        },
+        ..Settings::default()
+    }
+}
+
+fn harness(settings: Settings) -> Harness<'static, WorkbenchApp> {
+    let app = WorkbenchApp::new(settings, LaunchOptions::default());
+    let mut harness = Harness::builder()
+        .with_size([1500.0, 1100.0])
+        .with_context_setup(density_workbench::app::install_fonts)
+        .build_ui_state(
+            |ui, app: &mut WorkbenchApp| {
+                app.logic(ui.ctx());
+                app.ui_frame(ui);
+            },
+            app,
+        );
+    harness.run_ok();
+    harness
+}
+
+/// Steps frames until `done` holds (polling the worker), or fails after `timeout`.
+fn step_until(
+    harness: &mut Harness<'static, WorkbenchApp>,
+    timeout: Duration,
+    what: &str,
+    done: impl Fn(&Harness<'static, WorkbenchApp>) -> bool,
+) {
+    let started = Instant::now();
+    while !done(harness) {
+        assert!(started.elapsed() < timeout, "timed out waiting for {what}");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    harness.step();
+}
+
+fn finished(h: &Harness<'static, WorkbenchApp>) -> bool {
+    matches!(
+        h.state().session.status,
+        density_workbench::app::state::RunStatus::Finished(_)
+    )
+}
+
+#[test]
+fn trains_a_small_model_and_shows_losses_and_the_posterior() {
+    let mut h = harness(small_settings());
+    assert!(h.query_by_label_contains("Not trained yet").is_some());
+    h.get_by_label("Train").click();
+    h.step();
+    step_until(
+        &mut h,
+        Duration::from_secs(60),
+        "the run to finish",
+        finished,
+    );
+    // The loss values appear (progress text and loss-plot header), and the run is listed.
+    assert!(
+        h.query_by_label_contains("Finished: all epochs done")
+            .is_some()
+    );
+    assert!(h.query_by_label_contains("Final NLL: train").is_some());
+    assert!(h.query_by_label_contains("epoch 3: train").is_some());
+    assert_eq!(h.state().settings.runs.len(), 1);
+    assert!(h.query_by_label("run 1").is_some());
+
+    // Set x* by its field and read the posterior summary.
+    h.get_by_label("x*").set_value_accesskit(1.2);
+    h.run_ok();
+    assert!((h.state().settings.view.x_star - 1.2).abs() < 1e-9);
+    assert!(h.query_by_label_contains("x = 1.200").is_some());
+    assert!(h.query_by_label("68 % interval").is_some());
+    assert!(h.query_by_label("95 % interval").is_some());
+    assert!(h.query_all_by_label("median").count() >= 1);
+    // The lognormal preset knows its truth: listed beside the model's summary.
+    assert!(
+        h.query_by_label_contains("mean 4.454").is_some(),
+        "true mean 2x + e^(x²/2) at x = 1.2"
+    );
+}
+
+#[test]
+fn clicking_the_main_plot_sets_x_star() {
+    let mut h = harness(small_settings());
+    let before = h.state().settings.view.x_star;
+    // The main plot is the central area; click near its left edge.
+    let plot = h.get_by_label_contains("Main plot").rect();
+    let pos = egui::pos2(plot.left() + plot.width() * 0.1, plot.center().y);
+    h.event(egui::Event::PointerMoved(pos));
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::default(),
+        });
+    }
+    h.run_ok();
+    let after = h.state().settings.view.x_star;
+    assert!(after != before && after < 0.5, "x* = {after}");
+}
+
+#[test]
+fn presets_heads_and_layers_are_edited_by_label() {
+    let mut h = harness(small_settings());
+    // Choose the moons preset and generate it: the head follows (Bernoulli).
+    h.get_by_label("Preset").click();
+    h.run_ok();
+    h.get_by_label("moons").click();
+    h.run_ok();
+    assert_eq!(h.state().settings.data.preset, Preset::Moons);
+    h.get_by_label("Samples").set_value_accesskit(300.0);
+    h.run_ok();
+    h.get_by_label("Generate").click();
+    h.run_ok();
+    let data = h.state().data.as_ref().expect("data");
+    assert_eq!(data.n_rows(), 300);
+    assert_eq!(data.n_inputs(), 2);
+    assert_eq!(h.state().settings.config.head, Head::Bernoulli);
+
+    // Switch heads: Normal on a 0/1 target is fine; Mixture shows K.
+    h.get_by_label("Normal").click();
+    h.run_ok();
+    assert_eq!(h.state().settings.config.head, Head::Normal);
+    assert_eq!(h.query_all_by_label("Components K").count(), 0);
+    h.get_by_label("Mixture").click();
+    h.run_ok();
+    assert!(matches!(
+        h.state().settings.config.head,
+        Head::Mixture { .. }
+    ));
+    assert!(h.query_all_by_label("Components K").count() >= 1);
+    h.get_by_label("Bernoulli").click();
+    h.run_ok();
+    assert_eq!(h.state().settings.config.head, Head::Bernoulli);
+
+    // Layers: add one, widen it, remove the first.
+    assert_eq!(h.state().settings.config.hidden.len(), 1);
+    h.get_by_label("Add layer").click();
+    h.run_ok();
+    assert_eq!(h.state().settings.config.hidden.len(), 2);
+    h.get_all_by_label("Layer 2")
+        .next()
+        .expect("layer 2 width")
+        .set_value_accesskit(40.0);
+    h.run_ok();
+    assert_eq!(h.state().settings.config.hidden[1].width, 40);
+    h.get_all_by_label("Remove").next().expect("remove").click();
+    h.run_ok();
+    assert_eq!(
+        h.state().settings.config.hidden,
+        vec![LayerSpec::new(40, Activation::Tanh)]
+    );
+}
+
+#[test]
+fn invalid_settings_are_explained_and_block_training() {
+    let mut h = harness(small_settings());
+    // The lognormal target is not 0/1: the Bernoulli head cannot train on it.
+    h.get_by_label("Bernoulli").click();
+    h.run_ok();
+    assert!(
+        h.query_by_label_contains("Cannot train: the Bernoulli head needs a 0/1 target")
+            .is_some()
+    );
+    assert!(h.query_by_label_contains("The target is not 0/1").is_some());
+    h.get_by_label("Train").click();
+    h.run_ok();
+    assert!(
+        h.state().session.worker.is_none(),
+        "a disabled Train button does nothing"
+    );
+    h.get_by_label("Normal").click();
+    h.run_ok();
+    assert!(h.query_by_label_contains("Cannot train").is_none());
+}
+
+#[test]
+fn pause_resume_and_stop() {
+    let mut settings = small_settings();
+    settings.config.epochs = 100_000;
+    let mut h = harness(settings);
+    h.get_by_label("Train").click();
+    h.step();
+    step_until(&mut h, Duration::from_secs(30), "losses", |h| {
+        !h.state().session.step_losses.is_empty()
+    });
+    h.get_by_label("Pause").click();
+    h.step();
+    step_until(&mut h, Duration::from_secs(30), "the pause", |h| {
+        h.query_by_label("Resume").is_some()
+    });
+    assert!(h.query_by_label("Paused").is_some());
+    let steps = h.state().session.step_losses.len();
+    for _ in 0..20 {
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(
+        h.state().session.step_losses.len(),
+        steps,
+        "no steps while paused"
+    );
+    h.get_by_label("Resume").click();
+    h.step();
+    step_until(&mut h, Duration::from_secs(30), "training to resume", |h| {
+        h.state().session.step_losses.len() > steps
+    });
+    h.get_by_label("Stop").click();
+    h.step();
+    step_until(&mut h, Duration::from_secs(60), "the stop", finished);
+    assert!(h.query_by_label_contains("stopped by the user").is_some());
+    assert_eq!(h.state().settings.runs.len(), 1, "a stopped run is kept");
+    // Reset forgets the model but keeps the run.
+    h.get_by_label("Reset").click();
+    h.run_ok();
+    assert!(h.state().session.model.is_none());
+    assert!(h.query_by_label("Not trained yet").is_some());
+    assert_eq!(h.state().settings.runs.len(), 1);
+}
+
+#[test]
+fn a_malformed_csv_shows_its_error_and_keeps_the_previous_data() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "x,y\n1,2\n2,oops\n3,4\n").expect("write");
+    let good = dir.path().join("good.csv");
+    std::fs::write(
+        &good,
+        "a,b,target\n1,5,2\n2,4,3\n3,3,5\n4,1,4\n5,2,8\n6,0,9\n",
+    )
+    .expect("write");
+
+    let mut h = harness(small_settings());
+    let rows_before = h.state().data.as_ref().expect("data").n_rows();
+    h.get_by_label("CSV/TSV file").click();
+    h.run_ok();
+    h.get_by_label("Path")
+        .set_text_value_accesskit(&bad.display().to_string());
+    h.run_ok();
+    h.get_by_label("Load").click();
+    h.run_ok();
+    let error = h
+        .query_by_label_contains("\"oops\" is not a number")
+        .expect("the error is shown");
+    let text = format!("{error:?}");
+    assert!(text.contains("line 3"), "{text}");
+    // The previous data stays.
+    let data = h.state().data.as_ref().expect("data");
+    assert_eq!(data.n_rows(), rows_before);
+    assert!(data.label.starts_with("lognormal"));
+
+    // A good file loads, with default roles; choosing columns rebuilds it.
+    h.get_by_label("Path")
+        .set_text_value_accesskit(&good.display().to_string());
+    h.run_ok();
+    h.get_by_label("Load").click();
+    h.run_ok();
+    assert!(h.query_by_label_contains("is not a number").is_none());
+    let data = h.state().data.as_ref().expect("data");
+    assert_eq!(data.train.x_names, vec!["a", "b"]);
+    assert_eq!(data.train.y_name, "target");
+    h.get_by_role_and_label(egui::Role::CheckBox, "b").click();
+    h.run_ok();
+    h.get_by_label("Apply columns").click();
+    h.run_ok();
+    assert_eq!(
+        h.state().data.as_ref().expect("data").train.x_names,
+        vec!["a"]
+    );
+}
+
+#[test]
+fn restore_puts_a_runs_settings_back() {
+    let mut h = harness(small_settings());
+    h.get_by_label("Train").click();
+    h.step();
+    step_until(
+        &mut h,
+        Duration::from_secs(60),
+        "the run to finish",
+        finished,
+    );
+    h.get_by_label("Epochs").set_value_accesskit(7.0);
+    h.run_ok();
+    assert_eq!(h.state().settings.config.epochs, 7);
+    h.get_by_label("Restore").click_accesskit();
+    h.run_ok();
+    assert_eq!(h.state().settings.config.epochs, 3);
+}

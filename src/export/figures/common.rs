@@ -81,6 +81,27 @@ pub fn cartesian<'a, DB: DrawingBackend>(
     x_desc: &str,
     y_desc: &str,
 ) -> Result<Chart<'a, DB>, FigureError> {
+    cartesian_with(area, style, x, y, x_desc, y_desc, false)
+}
+
+fn integer_label(v: &f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{}", v.round() as i64)
+    } else {
+        String::new()
+    }
+}
+
+/// [`cartesian`] with whole-number x tick labels when `integer_x` (epochs).
+pub fn cartesian_with<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    style: &Style,
+    x: Range<f64>,
+    y: Range<f64>,
+    x_desc: &str,
+    y_desc: &str,
+    integer_x: bool,
+) -> Result<Chart<'a, DB>, FigureError> {
     let tick = style.px(8.5);
     let label = style.px(10.0);
     let mut chart = ChartBuilder::on(area)
@@ -92,9 +113,11 @@ pub fn cartesian<'a, DB: DrawingBackend>(
         .y_label_area_size((tick * 3.6 + label * 1.2 + style.px(10.0)) as u32)
         .build_cartesian_2d(x, y)
         .map_err(draw_error)?;
-    chart
-        .configure_mesh()
-        .x_desc(x_desc)
+    let mut mesh = chart.configure_mesh();
+    if integer_x {
+        mesh.x_label_formatter(&integer_label);
+    }
+    mesh.x_desc(x_desc)
         .y_desc(y_desc)
         .x_labels(8)
         .y_labels(7)
@@ -251,30 +274,67 @@ pub fn clip_polyline(points: &[(f64, f64)], y: &Range<f64>) -> Vec<Vec<(f64, f64
     pieces
 }
 
-/// Dashes: pieces of `on` points every `on + off` points (curves are sampled densely).
-pub fn dashed(points: &[(f64, f64)], on: usize, off: usize) -> Vec<Vec<(f64, f64)>> {
+/// Dashes along a polyline: `to_px` maps a point to pixels; segments are subdivided to at
+/// most 2 px and kept when their midpoint's arc length falls in the "on" part of the period,
+/// so steep and flat parts get the same dash length. Returns pieces in data coordinates.
+pub fn dashed(
+    points: &[(f64, f64)],
+    to_px: impl Fn((f64, f64)) -> (f64, f64),
+    on_px: f64,
+    off_px: f64,
+) -> Vec<Vec<(f64, f64)>> {
+    let period = on_px + off_px.max(0.0);
+    if points.len() < 2 || on_px <= 0.0 || period <= 0.0 {
+        return vec![points.to_vec()];
+    }
     let mut out = Vec::new();
-    let period = (on + off).max(1);
-    let mut i = 0;
-    while i + 1 < points.len() {
-        let end = (i + on).min(points.len() - 1);
-        out.push(points[i..=end].to_vec());
-        i += period;
+    let mut current: Vec<(f64, f64)> = Vec::new();
+    let mut arc = 0.0;
+    for w in points.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let (pa, pb) = (to_px(a), to_px(b));
+        let len = ((pb.0 - pa.0).powi(2) + (pb.1 - pa.1).powi(2)).sqrt();
+        let pieces = ((len / 2.0).ceil() as usize).clamp(1, 10_000);
+        for k in 0..pieces {
+            let (f0, f1) = (k as f64 / pieces as f64, (k + 1) as f64 / pieces as f64);
+            let lerp = |f: f64| (a.0 + f * (b.0 - a.0), a.1 + f * (b.1 - a.1));
+            let step = len / pieces as f64;
+            let on = (arc + 0.5 * step) % period < on_px;
+            arc += step;
+            if on {
+                if current.is_empty() {
+                    current.push(lerp(f0));
+                }
+                current.push(lerp(f1));
+            } else if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+        }
+    }
+    if current.len() > 1 {
+        out.push(current);
     }
     out
 }
 
-/// Draws a clipped line (solid, or dashed with `dash = Some((on, off))` in points).
+/// Draws a clipped line, solid or dashed (`dash = Some((on_px, off_px))`).
 pub fn draw_line<DB: DrawingBackend>(
     chart: &mut Chart<'_, DB>,
     points: &[(f64, f64)],
     style: ShapeStyle,
-    dash: Option<(usize, usize)>,
+    dash: Option<(f64, f64)>,
 ) -> Result<(), FigureError> {
     let y = chart.y_range();
     let mut pieces = clip_polyline(points, &y);
     if let Some((on, off)) = dash {
-        pieces = pieces.iter().flat_map(|p| dashed(p, on, off)).collect();
+        let to_px = |p: (f64, f64)| {
+            let (u, v) = chart.backend_coord(&p);
+            (u as f64, v as f64)
+        };
+        pieces = pieces
+            .iter()
+            .flat_map(|p| dashed(p, to_px, on, off))
+            .collect();
     }
     chart
         .draw_series(pieces.into_iter().map(|p| PathElement::new(p, style)))

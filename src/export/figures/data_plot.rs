@@ -457,7 +457,7 @@ fn draw_regression<DB: DrawingBackend>(
             r[view.spec.x_column] = x;
             r
         };
-        let dash = Some((3usize, 3usize));
+        let dash = Some((style.px(4.0), style.px(3.0)));
         for (name, _, color) in &curves {
             let stroke = ShapeStyle::from(color).stroke_width(width);
             match *name {
@@ -576,7 +576,7 @@ fn draw_bernoulli<DB: DrawingBackend>(
             &mut chart,
             &pts,
             ShapeStyle::from(&colors::BLACK).stroke_width(width),
-            Some((3, 3)),
+            Some((style.px(4.0), style.px(3.0))),
         )?;
         legend_entry(
             &mut chart,

@@ -68,13 +68,14 @@ pub(super) fn draw<DB: DrawingBackend>(
     } else {
         (first - 1.0)..(first + 1.0)
     };
-    let mut chart = common::cartesian(
+    let mut chart = common::cartesian_with(
         &area,
         style,
         x,
         loss_range(&values, fig.best_nll),
         "epoch",
         "NLL (nats)",
+        true,
     )?;
     let width = style.line_px();
     let radius = style.px(2.2).max(2.0) as i32;
@@ -84,7 +85,7 @@ pub(super) fn draw<DB: DrawingBackend>(
             &mut chart,
             &[(xr.start, best), (xr.end, best)],
             colors::BLACK.stroke_width(style.thin_px()),
-            Some((1, 1)),
+            Some((style.px(4.0), style.px(2.5))),
         )?;
         // Dashes need points: subdivide the line.
         legend_entry(

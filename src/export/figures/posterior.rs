@@ -93,7 +93,7 @@ fn draw_mixture<DB: DrawingBackend>(
         return Err(FigureError::Empty("the mixture has no components".into()));
     }
     let (lo, hi) = fig.y_range.unwrap_or_else(|| {
-        let r = common::padded(m.quantile(0.001), m.quantile(0.999), 0.12);
+        let r = common::padded(m.quantile(0.005), m.quantile(0.995), 0.1);
         (r.start, r.end)
     });
     let n = 801;
@@ -151,7 +151,7 @@ fn draw_mixture<DB: DrawingBackend>(
             &mut chart,
             &pts,
             colors::BLACK.stroke_width(width),
-            Some((6, 5)),
+            Some((style.px(7.0), style.px(5.0))),
         )?;
     }
     let pts: Vec<(f64, f64)> = ys.iter().copied().zip(density.iter().copied()).collect();
@@ -261,7 +261,7 @@ fn draw_bernoulli<DB: DrawingBackend>(
                 &mut chart,
                 &[(c - half, v), (c + half, v)],
                 colors::BLACK.stroke_width(width),
-                Some((1, 1)),
+                Some((style.px(4.0), style.px(2.5))),
             )?;
         }
         legend_entry(

@@ -83,13 +83,14 @@ pub(super) fn draw<DB: DrawingBackend>(
     } else {
         "held-out NLL (nats)"
     };
-    let mut chart = common::cartesian(
+    let mut chart = common::cartesian_with(
         &area,
         style,
         x,
         super::loss::loss_range(&values, fig.best_nll),
         "epoch",
         y_desc,
+        true,
     )?;
     let width = style.line_px();
     let radius = style.px(1.8).max(2.0) as i32;
@@ -99,7 +100,7 @@ pub(super) fn draw<DB: DrawingBackend>(
             &mut chart,
             &[(xr.start, best), (xr.end, best)],
             colors::BLACK.stroke_width(style.thin_px()),
-            None,
+            Some((style.px(4.0), style.px(2.5))),
         )?;
         legend_entry(
             &mut chart,

@@ -103,6 +103,8 @@ pub struct DataFigure<'a> {
     pub target: String,
     pub title: Option<String>,
     pub options: DataPlotOptions,
+    /// Legend names of the two point sets (default "training data", "held-out data").
+    pub point_names: (String, String),
 }
 
 impl<'a> DataFigure<'a> {
@@ -125,6 +127,7 @@ impl<'a> DataFigure<'a> {
             target: model.spec.y_name.clone(),
             title: None,
             options: DataPlotOptions::default(),
+            point_names: ("training data".into(), "held-out data".into()),
         }
     }
 }
@@ -406,8 +409,8 @@ fn draw_regression<DB: DrawingBackend>(
     let mut legend_points = Vec::new();
     if opts.points {
         for (data, color, name) in [
-            (fig.train, train_color, "training data"),
-            (fig.test, test_color, "held-out data"),
+            (fig.train, train_color, fig.point_names.0.as_str()),
+            (fig.test, test_color, fig.point_names.1.as_str()),
         ] {
             if let Some(data) = data {
                 let pts = points_of(data, view.spec.x_column, None, opts.max_points);
@@ -536,8 +539,18 @@ fn draw_bernoulli<DB: DrawingBackend>(
     let radius = style.px(1.3).max(1.0) as i32;
     if opts.points {
         for (data, color, name, offset) in [
-            (fig.train, style::TRAIN_COLOR, "training data", -0.025),
-            (fig.test, style::TEST_COLOR, "held-out data", 0.025),
+            (
+                fig.train,
+                style::TRAIN_COLOR,
+                fig.point_names.0.as_str(),
+                -0.025,
+            ),
+            (
+                fig.test,
+                style::TEST_COLOR,
+                fig.point_names.1.as_str(),
+                0.025,
+            ),
         ] {
             if let Some(data) = data {
                 // Train slightly below and held-out slightly above each class value, with a
@@ -626,7 +639,10 @@ fn draw_plane<DB: DrawingBackend>(
     let radius = style.px(1.8).max(1.5) as i32;
     let plane = view.spec.plane_column;
     if opts.points {
-        for (data, filled, name) in [(fig.train, true, "training"), (fig.test, false, "held-out")] {
+        for (data, filled, name) in [
+            (fig.train, true, fig.point_names.0.as_str()),
+            (fig.test, false, fig.point_names.1.as_str()),
+        ] {
             if let Some(data) = data {
                 let pts = points_of(data, view.spec.x_column, plane, opts.max_points);
                 draw_points(&mut chart, &pts, radius, |label| {
@@ -704,7 +720,12 @@ mod tests {
         fig.test = Some(&f.test);
         check_both(
             &Figure::Data(fig.clone()),
-            &["x1", "x2", "p(label = 1 | inputs)", "training, label = 0"],
+            &[
+                "x1",
+                "x2",
+                "p(label = 1 | inputs)",
+                "training data, label = 0",
+            ],
         );
         maybe_save_sample(&Figure::Data(fig), "data_plane");
 

@@ -87,7 +87,6 @@ pub(super) fn draw<DB: DrawingBackend>(
             colors::BLACK.stroke_width(style.thin_px()),
             Some((style.px(4.0), style.px(2.5))),
         )?;
-        // Dashes need points: subdivide the line.
         legend_entry(
             &mut chart,
             &format!("best achievable {best:.4}"),

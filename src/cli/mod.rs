@@ -1,6 +1,7 @@
 //! The headless command line: `train`, `eval`, `predict`, `generate`, `presets`.
 //! Results go to stdout (JSON with `--json`), progress to stderr; every error is one line.
 
+mod figure;
 mod source;
 
 use std::path::PathBuf;
@@ -14,6 +15,7 @@ use crate::export::{
     Overwrite, TrainingRecord, load_model, predictions_csv, save_model, write_atomic,
 };
 use crate::nn::{EarlyStopping, EpochRecord, Head, TrainConfig, Trainer};
+pub use figure::{FigureArgs, FigureKind};
 pub use source::{SourceOptions, load as load_source};
 
 #[derive(Debug, Parser)]
@@ -39,6 +41,8 @@ pub enum Command {
     Generate(GenerateArgs),
     /// List the generator presets.
     Presets,
+    /// Draw a figure (data, density, posterior or loss) from a model file as SVG or PNG.
+    Figure(figure::FigureArgs),
     /// Time the reference training workloads (steps/s, GFLOP/s, fraction of matmul peak).
     Bench(BenchArgs),
 }
@@ -217,6 +221,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Predict(args) => predict(&args),
         Command::Generate(args) => generate(&args),
         Command::Bench(args) => bench(&args),
+        Command::Figure(args) => figure::run(&args),
         Command::Presets => {
             for preset in Preset::ALL {
                 let p = preset.default_params();

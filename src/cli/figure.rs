@@ -210,3 +210,118 @@ pub fn run(args: &FigureArgs) -> Result<()> {
     eprintln!("wrote {}", args.out.display());
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn figure_args(args: &[&str]) -> FigureArgs {
+        let mut argv = vec!["density-workbench", "figure"];
+        argv.extend_from_slice(args);
+        match Cli::try_parse_from(argv).expect("parse").command {
+            Some(Command::Figure(a)) => a,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_kind_writes_a_file_of_the_requested_size() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let model_path = dir.path().join("m.json");
+        let data = crate::data::Preset::Heteroscedastic.generate(&crate::data::PresetParams {
+            n: 400,
+            noise: 1.0,
+            seed: 0,
+        });
+        let config = crate::nn::TrainConfig {
+            hidden: crate::nn::TrainConfig::parse_hidden("8:tanh").expect("hidden"),
+            head: crate::nn::Head::Mixture { components: 2 },
+            epochs: 2,
+            threads: 1,
+            ..Default::default()
+        };
+        let mut trainer = crate::nn::Trainer::new(config.clone(), &data, None).expect("trainer");
+        trainer.run(|_| {});
+        let record = crate::export::TrainingRecord {
+            program_version: "test".into(),
+            data_source: "preset".into(),
+            test_source: None,
+            config,
+            epochs_run: 2,
+            steps: trainer.steps(),
+            train_seconds: 0.0,
+            stop_reason: "done".into(),
+            train_nll: 0.0,
+            test_nll: None,
+            test_accuracy: None,
+            history: trainer.history().to_vec(),
+        };
+        crate::export::save_model(
+            &model_path,
+            trainer.model(),
+            Some(record),
+            crate::export::Overwrite::Refuse,
+        )
+        .expect("save");
+        let m = model_path.to_str().expect("utf-8");
+        for (kind, ext) in [
+            ("data", "png"),
+            ("density", "svg"),
+            ("posterior", "png"),
+            ("loss", "svg"),
+        ] {
+            let out = dir.path().join(format!("{kind}.{ext}"));
+            let o = out.to_str().expect("utf-8");
+            let args = figure_args(&[
+                "--model",
+                m,
+                "--data",
+                "preset:heteroscedastic",
+                "--n",
+                "400",
+                "--kind",
+                kind,
+                "--out",
+                o,
+                "--width",
+                "700",
+                "--height",
+                "450",
+            ]);
+            run(&args).expect(kind);
+            let bytes = std::fs::read(&out).expect("read");
+            if ext == "png" {
+                assert_eq!(
+                    crate::export::figures::test_support::png_size(&bytes),
+                    (700, 450)
+                );
+            } else {
+                assert!(String::from_utf8_lossy(&bytes).contains("viewBox=\"0 0 700 450\""));
+            }
+            let err = run(&args).unwrap_err();
+            assert!(err.to_string().contains("--force"), "{err}");
+        }
+        let args = figure_args(&[
+            "--model",
+            m,
+            "--kind",
+            "posterior",
+            "--x-star",
+            "-0.5",
+            "--out",
+            dir.path().join("p.svg").to_str().expect("utf-8"),
+        ]);
+        run(&args).expect("posterior without data");
+        let args = figure_args(&[
+            "--model",
+            m,
+            "--kind",
+            "posterior",
+            "--out",
+            dir.path().join("q.svg").to_str().expect("utf-8"),
+        ]);
+        assert!(run(&args).unwrap_err().to_string().contains("--x-star"));
+    }
+}

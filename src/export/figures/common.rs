@@ -61,8 +61,8 @@ pub fn quantile(values: &[f64], q: f64) -> Option<f64> {
 }
 
 /// Splits off a title strip at the top when there is a title.
-pub fn with_title<'a, DB: DrawingBackend>(
-    root: &'a DrawingArea<DB, Shift>,
+pub fn with_title<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     title: Option<&str>,
     style: &Style,
 ) -> Result<DrawingArea<DB, Shift>, FigureError> {
@@ -246,7 +246,7 @@ pub fn clip_polyline(points: &[(f64, f64)], y: &Range<f64>) -> Vec<Vec<(f64, f64
             let t = (edge - a.1) / (b.1 - a.1);
             (0.0..=1.0)
                 .contains(&t)
-                .then(|| (a.0 + t * (b.0 - a.0), edge))
+                .then_some((a.0 + t * (b.0 - a.0), edge))
         };
         if inside(p) {
             if current.is_empty()

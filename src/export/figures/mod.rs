@@ -19,7 +19,8 @@ use std::path::Path;
 use plotters::prelude::*;
 
 use super::atomic::{Overwrite, WriteError, write_atomic};
-pub use data_plot::{DataFigure, DataPlotOptions, suggest_view};
+pub use common::LegendPosition;
+pub use data_plot::{DataFigure, DataPlotOptions, DensityScale, suggest_view};
 pub use loss::LossFigure;
 pub use posterior::PosteriorFigure;
 pub use runs::{RunCurve, RunsFigure};

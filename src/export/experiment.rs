@@ -118,15 +118,12 @@ pub struct Experiment {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExperimentError {
-    #[error("{path}: cannot read: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}: not a valid experiment file: {source}")]
+    #[error("{path}: cannot read: {error}")]
+    Read { path: String, error: std::io::Error },
+    #[error("{path}: not a valid experiment file: {error}")]
     Json {
         path: String,
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
     #[error(
         "{path}: not a Density Workbench experiment (format is \"{found}\", expected \"{EXPERIMENT_FORMAT}\")"
@@ -238,9 +235,9 @@ impl DataSourceSpec {
         missing: MissingPolicy,
     ) -> Result<DataSourceSpec, ExperimentError> {
         let path = path.into();
-        let bytes = std::fs::read(&path).map_err(|source| ExperimentError::Read {
+        let bytes = std::fs::read(&path).map_err(|error| ExperimentError::Read {
             path: path.display().to_string(),
-            source,
+            error,
         })?;
         Ok(DataSourceSpec::File {
             sha256: sha256_hex(&bytes),
@@ -330,9 +327,9 @@ impl Experiment {
         // Check the header first so that a newer version gets the version error, not a
         // field error.
         let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|source| ExperimentError::Json {
+            serde_json::from_str(text).map_err(|error| ExperimentError::Json {
                 path: path.into(),
-                source,
+                error,
             })?;
         let format = value.get("format").and_then(|v| v.as_str()).unwrap_or("");
         if format != EXPERIMENT_FORMAT {
@@ -348,9 +345,9 @@ impl Experiment {
                 found: version.min(u32::MAX as u64) as u32,
             });
         }
-        serde_json::from_value(value).map_err(|source| ExperimentError::Json {
+        serde_json::from_value(value).map_err(|error| ExperimentError::Json {
             path: path.into(),
-            source,
+            error,
         })
     }
 }
@@ -366,9 +363,9 @@ pub fn save_experiment(
 
 pub fn load_experiment(path: &Path) -> Result<Experiment, ExperimentError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| ExperimentError::Read {
+    let text = std::fs::read_to_string(path).map_err(|error| ExperimentError::Read {
         path: name.clone(),
-        source,
+        error,
     })?;
     Experiment::parse(&text, &name)
 }

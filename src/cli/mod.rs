@@ -442,7 +442,7 @@ fn source_spec(
 fn reproduce(args: &ReproduceArgs) -> Result<()> {
     let experiment = load_experiment(&args.experiment)?;
     let name = args.experiment.display();
-    for problem in experiment.check_sources() {
+    if let Some(problem) = experiment.check_sources().first() {
         anyhow::bail!("{name}: {problem}");
     }
     let index = args.run.unwrap_or(experiment.runs.len());

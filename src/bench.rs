@@ -100,6 +100,8 @@ pub struct BenchResult {
     pub train_nll: f64,
     pub test_nll: f64,
     pub test_accuracy: Option<f64>,
+    /// Held-out NLL of every repeat, in seed order.
+    pub test_nll_per_seed: Vec<f64>,
 }
 
 /// Measured f32 matrix-multiply throughput (GFLOP/s) of 1024³ products on `threads` threads,
@@ -192,6 +194,7 @@ pub fn run_workload(
             scores,
         ));
     }
+    let test_nll_per_seed = runs.iter().map(|r| r.4.1.nll).collect();
     runs.sort_by(|a, b| a.0.total_cmp(&b.0));
     let (secs, steps, used_threads, params, (train_scores, test_scores)) = runs[runs.len() / 2];
     let flops = 6.0 * params as f64 * train.len() as f64 * workload.config.epochs as f64;
@@ -209,6 +212,7 @@ pub fn run_workload(
         train_nll: train_scores.nll,
         test_nll: test_scores.nll,
         test_accuracy: test_scores.accuracy,
+        test_nll_per_seed,
     })
 }
 

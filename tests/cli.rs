@@ -241,3 +241,55 @@ fn bad_input_gives_one_clear_line_and_a_failure_code() {
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn experiment_file_reproduces_and_notices_a_changed_data_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let out = run(
+        d,
+        &[
+            "generate", "--preset", "bimodal", "--n", "400", "--out", "b.csv",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let train = run(
+        d,
+        &[
+            "train",
+            "--data",
+            "b.csv",
+            "--head",
+            "mixture:2",
+            "--hidden",
+            "8:tanh",
+            "--epochs",
+            "4",
+            "--batch-size",
+            "32",
+            "--threads",
+            "1",
+            "--experiment",
+            "e.json",
+        ],
+    );
+    assert!(train.status.success(), "{}", stderr(&train));
+    let again = run(d, &["reproduce", "e.json"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(String::from_utf8_lossy(&again.stdout).contains("reproduced exactly (4 epochs)"));
+
+    let mut text = std::fs::read_to_string(d.join("b.csv")).expect("csv");
+    text.push_str("0.5,0.25\n");
+    std::fs::write(d.join("b.csv"), text).expect("write");
+    let changed = run(d, &["reproduce", "e.json"]);
+    assert!(!changed.status.success());
+    assert!(
+        stderr(&changed).contains("the data file has changed"),
+        "{}",
+        stderr(&changed)
+    );
+    std::fs::remove_file(d.join("b.csv")).expect("remove");
+    let missing = run(d, &["reproduce", "e.json"]);
+    assert!(!missing.status.success());
+    assert!(stderr(&missing).contains("b.csv"), "{}", stderr(&missing));
+}

@@ -1,6 +1,7 @@
 //! The headless command line: `train`, `eval`, `predict`, `generate`, `presets`.
 //! Results go to stdout (JSON with `--json`), progress to stderr; every error is one line.
 
+mod figure;
 mod source;
 
 use std::path::PathBuf;
@@ -9,11 +10,15 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 
-use crate::data::Preset;
+use crate::data::{ColumnRoles, MissingPolicy, Preset};
+use crate::export::experiment::{
+    DataSourceSpec, Experiment, RunRecord, TestSourceSpec, load_experiment, save_experiment,
+};
 use crate::export::{
     Overwrite, TrainingRecord, load_model, predictions_csv, save_model, write_atomic,
 };
 use crate::nn::{EarlyStopping, EpochRecord, Head, TrainConfig, Trainer};
+pub use figure::{FigureArgs, FigureKind};
 pub use source::{SourceOptions, load as load_source};
 
 #[derive(Debug, Parser)]
@@ -39,8 +44,21 @@ pub enum Command {
     Generate(GenerateArgs),
     /// List the generator presets.
     Presets,
+    /// Draw a figure (data, density, posterior or loss) from a model file as SVG or PNG.
+    Figure(figure::FigureArgs),
+    /// Retrain a run of an experiment file and check that it reproduces the saved losses.
+    Reproduce(ReproduceArgs),
     /// Time the reference training workloads (steps/s, GFLOP/s, fraction of matmul peak).
     Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReproduceArgs {
+    /// The experiment file (written by `train --experiment` or the GUI).
+    pub experiment: PathBuf,
+    /// Which run (1-based; default: the last).
+    #[arg(long)]
+    pub run: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -142,7 +160,10 @@ pub struct TrainArgs {
     /// Save the trained model here.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Replace --out if it exists.
+    /// Also save an experiment file (data source with its hash, settings, this run's history).
+    #[arg(long)]
+    pub experiment: Option<PathBuf>,
+    /// Replace --out / --experiment if they exist.
     #[arg(long)]
     pub force: bool,
     /// One JSON object per epoch and a final summary on stdout.
@@ -217,6 +238,8 @@ pub fn run(command: Command) -> Result<()> {
         Command::Predict(args) => predict(&args),
         Command::Generate(args) => generate(&args),
         Command::Bench(args) => bench(&args),
+        Command::Reproduce(args) => reproduce(&args),
+        Command::Figure(args) => figure::run(&args),
         Command::Presets => {
             for preset in Preset::ALL {
                 let p = preset.default_params();
@@ -254,15 +277,35 @@ fn train(args: &TrainArgs) -> Result<()> {
     };
     let options = args.data_args.options();
     let loaded = source::load(&args.data, &options)?;
+    let missing = if options.drop_missing {
+        MissingPolicy::DropRows
+    } else {
+        MissingPolicy::Error
+    };
+    let data_spec = args
+        .experiment
+        .as_ref()
+        .map(|_| source_spec(&args.data, &loaded, missing))
+        .transpose()?;
+    let mut test_spec = TestSourceSpec::None;
     let (train, test, test_source) = match &args.test {
         Some(path) => {
             let test = source::load(path, &options)?;
+            if args.experiment.is_some() {
+                test_spec = TestSourceSpec::Separate {
+                    source: source_spec(path, &test, missing)?,
+                };
+            }
             (loaded.dataset, test.dataset, test.description)
         }
         None => {
             let default_fraction = if loaded.preset.is_some() { 0.5 } else { 0.2 };
             let fraction = args.test_fraction.unwrap_or(default_fraction);
             let (train, test) = loaded.dataset.split(fraction, args.seed)?;
+            test_spec = TestSourceSpec::Split {
+                fraction,
+                seed: args.seed,
+            };
             let description = format!(
                 "{:.0} % of {} (split seed {})",
                 fraction * 100.0,
@@ -364,6 +407,87 @@ fn train(args: &TrainArgs) -> Result<()> {
         save_model(out, trainer.model(), Some(record), overwrite(args.force))?;
         eprintln!("saved {}", out.display());
     }
+    if let (Some(path), Some(data_spec)) = (&args.experiment, data_spec) {
+        let mut experiment = Experiment::new(data_spec, test_spec, trainer.config().clone());
+        experiment.runs.push(RunRecord::from_trainer(
+            "cli",
+            &trainer,
+            &train,
+            Some(&test),
+        ));
+        save_experiment(path, &experiment, overwrite(args.force))?;
+        eprintln!("saved {}", path.display());
+    }
+    Ok(())
+}
+
+/// How an experiment file names a loaded data source.
+fn source_spec(
+    spec: &str,
+    loaded: &source::Loaded,
+    missing: MissingPolicy,
+) -> Result<DataSourceSpec> {
+    Ok(match loaded.preset {
+        Some((preset, params)) => DataSourceSpec::Preset { preset, params },
+        None => {
+            let roles = ColumnRoles {
+                x: loaded.dataset.x_names.clone(),
+                y: loaded.dataset.y_name.clone(),
+            };
+            DataSourceSpec::file(spec, roles, missing)?
+        }
+    })
+}
+
+fn reproduce(args: &ReproduceArgs) -> Result<()> {
+    let experiment = load_experiment(&args.experiment)?;
+    let name = args.experiment.display();
+    if let Some(problem) = experiment.check_sources().first() {
+        anyhow::bail!("{name}: {problem}");
+    }
+    let index = args.run.unwrap_or(experiment.runs.len());
+    let run = index
+        .checked_sub(1)
+        .and_then(|i| experiment.runs.get(i))
+        .with_context(|| {
+            format!(
+                "{name}: no run {index} (the file has {} runs)",
+                experiment.runs.len()
+            )
+        })?;
+    let (train, test) = experiment.datasets()?;
+    eprintln!(
+        "retraining run {index} ({}) on {}",
+        run.label,
+        experiment.data.describe()
+    );
+    let mut trainer = Trainer::new(run.config.clone(), &train, test.as_ref())?;
+    trainer.run(|_| {});
+    let mut identical = trainer.history().len() == run.history.len();
+    println!("epoch  saved train   now train   saved held-out  now held-out");
+    for (saved, now) in run.history.iter().zip(trainer.history()) {
+        let same = saved.train_nll == now.train_nll && saved.test_nll == now.test_nll;
+        identical &= same;
+        let fmt = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.6}"));
+        println!(
+            "{:>5}  {:>11.6}  {:>10.6}  {:>14}  {:>12}{}",
+            saved.epoch,
+            saved.train_nll,
+            now.train_nll,
+            fmt(saved.test_nll),
+            fmt(now.test_nll),
+            if same { "" } else { "  differs" }
+        );
+    }
+    if !identical {
+        anyhow::bail!(
+            "{name}: run {index} did not reproduce (a different machine or thread count changes the arithmetic order)"
+        );
+    }
+    println!(
+        "run {index} reproduced exactly ({} epochs)",
+        run.history.len()
+    );
     Ok(())
 }
 
@@ -500,7 +624,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
             println!("{value}");
         } else {
             println!(
-                "{:<8} {:>6} steps  {:>7.3} s  {:>8.0} steps/s  {:>6.1} GFLOP/s  {:>5.1} % of peak  test NLL {:.4}{}",
+                "{:<8} {:>6} steps  {:>7.3} s  {:>8.0} steps/s  {:>6.1} GFLOP/s  {:>5.1} % of peak  test NLL {:.4} (seeds: {}){}",
                 result.task,
                 result.steps,
                 result.train_seconds,
@@ -508,6 +632,12 @@ fn bench(args: &BenchArgs) -> Result<()> {
                 result.gflops,
                 100.0 * result.peak_fraction,
                 result.test_nll,
+                result
+                    .test_nll_per_seed
+                    .iter()
+                    .map(|v| format!("{v:.4}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 result
                     .test_accuracy
                     .map(|a| format!("  acc {a:.4}"))

@@ -50,14 +50,7 @@ impl InverseSineGrid {
         let max = log_q.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let mut sum = 0.0;
         for (i, lq) in log_q.iter().enumerate() {
-            let w = if i == 0 || i == n {
-                1.0
-            } else if i % 2 == 1 {
-                4.0
-            } else {
-                2.0
-            };
-            sum += w * (lq - max).exp();
+            sum += simpson_weight(i, n) * (lq - max).exp();
         }
         let log_z = max + (sum * h / 3.0).ln();
         Self { h, log_q, log_z }
@@ -80,14 +73,7 @@ impl InverseSineGrid {
         let n = self.log_q.len() - 1;
         let mut sum = 0.0;
         for i in 0..=n {
-            let w = if i == 0 || i == n {
-                1.0
-            } else if i % 2 == 1 {
-                4.0
-            } else {
-                2.0
-            };
-            sum += w * self.y_at(i) * self.pdf_at(i);
+            sum += simpson_weight(i, n) * self.y_at(i) * self.pdf_at(i);
         }
         sum * self.h / 3.0
     }
@@ -144,4 +130,15 @@ pub(crate) fn log_pdf_with(x: f64, y: f64, noise: f64, log_z: f64) -> f64 {
         return f64::NEG_INFINITY;
     }
     log_q(x, y, noise) - log_z
+}
+
+/// Simpson's rule weight of grid point `i` of `0..=n` (n even): 1, 4, 2, 4, …, 4, 1.
+fn simpson_weight(i: usize, n: usize) -> f64 {
+    if i == 0 || i == n {
+        1.0
+    } else if i % 2 == 1 {
+        4.0
+    } else {
+        2.0
+    }
 }

@@ -43,6 +43,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: Overwrite) -> Result<(
         .tempfile_in(dir)
         .map_err(io)?;
     tmp.write_all(bytes).map_err(io)?;
+    // Temporary files are created private (0600); give the result the permissions of the
+    // file it replaces, or the usual 0644 for a new one.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(io)?;
+    }
     tmp.as_file().sync_all().map_err(io)?;
     match overwrite {
         Overwrite::Allow => tmp.persist(path).map(|_| ()).map_err(|e| io(e.error)),
@@ -73,6 +83,12 @@ mod tests {
         assert_eq!(std::fs::read(&path).expect("read"), b"one");
         write_atomic(&path, b"two", Overwrite::Allow).expect("replace");
         assert_eq!(std::fs::read(&path).expect("read"), b"two");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o644);
+        }
         // No temporary files are left behind.
         assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
     }

@@ -46,6 +46,13 @@ impl Adam {
     /// One update of `params` with `grads` (same length).
     pub fn update(&mut self, params: &mut [f32], grads: &[f32]) {
         debug_assert_eq!(params.len(), grads.len());
+        let step = self.next_step();
+        step.apply(params, grads, &mut self.m, &mut self.v);
+    }
+
+    /// Advances the step count and returns the update to apply, possibly to several disjoint
+    /// parameter ranges in parallel (with the matching ranges of `m` and `v`).
+    pub fn next_step(&mut self) -> AdamStep {
         self.step += 1;
         let AdamConfig {
             learning_rate,
@@ -56,15 +63,29 @@ impl Adam {
         let t = self.step as f64;
         let lr_t = (learning_rate * (1.0 - beta2.powf(t)).sqrt() / (1.0 - beta1.powf(t))) as f32;
         // 1 − β is formed in f64: in f32, 1 − 0.999f32 is off by 5e-5 relative.
-        let (b1, b2, eps) = (beta1 as f32, beta2 as f32, epsilon as f32);
-        let (c1, c2) = ((1.0 - beta1) as f32, (1.0 - beta2) as f32);
-        adam_update(
-            params,
-            grads,
-            &mut self.m,
-            &mut self.v,
-            [b1, b2, c1, c2, lr_t, eps],
-        );
+        AdamStep {
+            coefficients: [
+                beta1 as f32,
+                beta2 as f32,
+                (1.0 - beta1) as f32,
+                (1.0 - beta2) as f32,
+                lr_t,
+                epsilon as f32,
+            ],
+        }
+    }
+}
+
+/// The coefficients of one Adam step: β1, β2, 1 − β1, 1 − β2, bias-corrected rate, ε.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdamStep {
+    coefficients: [f32; 6],
+}
+
+impl AdamStep {
+    /// Updates a range of parameters with its gradients and moment estimates.
+    pub fn apply(&self, params: &mut [f32], grads: &[f32], m: &mut [f32], v: &mut [f32]) {
+        adam_update(params, grads, m, v, self.coefficients);
     }
 }
 

@@ -26,3 +26,4 @@ pub use config::{ConfigError, EarlyStopping, TrainConfig};
 pub use trainer::{EpochRecord, StepReport, StopReason, Trainer};
 pub mod view;
 pub use view::{Curves, PredictionView, ViewSpec};
+pub mod lanes;

@@ -5,6 +5,7 @@
 //! chunks depend only on the seed and the thread count, and the per-thread gradients are summed
 //! in a fixed order, so the same (seed, threads) gives the same run bit for bit.
 
+use std::sync::{Mutex, RwLock};
 use std::time::Instant;
 
 use rand::SeedableRng;
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::adam::{Adam, AdamConfig};
 use super::config::{ConfigError, TrainConfig};
 use super::head::{Head, HeadScratch};
+use super::lanes::LanePool;
 use super::mlp::Workspace;
 use super::model::{Model, ModelSpec, Scores};
 use super::scaler::Scaler;
@@ -110,8 +112,8 @@ pub struct Trainer {
     test: Option<Dataset>,
     order: Vec<usize>,
     rng: StdRng,
-    pool: Option<rayon::ThreadPool>,
-    lanes: Vec<Lane>,
+    pool: Option<LanePool>,
+    lanes: Vec<RwLock<Lane>>,
     batch_x: Vec<f32>,
     batch_y: Vec<f32>,
     grads: Vec<f32>,
@@ -170,20 +172,20 @@ impl Trainer {
         }
         let n_params = model.mlp.params.len();
         let threads = effective_threads(&config, &model);
+        // Without threads (an exotic platform), fall back to one lane: same results as threads=1.
         let pool = if threads > 1 {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads - 1)
-                .build()
-                .ok()
+            LanePool::new(threads).ok()
         } else {
             None
         };
-        let lanes = (0..threads)
-            .map(|_| Lane {
-                ws: Workspace::default(),
-                head: HeadScratch::default(),
-                grads: vec![0.0; n_params],
-                loss_sum: 0.0,
+        let lanes = (0..pool.as_ref().map_or(1, LanePool::lanes))
+            .map(|_| {
+                RwLock::new(Lane {
+                    ws: Workspace::default(),
+                    head: HeadScratch::default(),
+                    grads: vec![0.0; n_params],
+                    loss_sum: 0.0,
+                })
             })
             .collect();
         let batch = config.batch_size.min(train.len());
@@ -286,9 +288,9 @@ impl Trainer {
         let rows = end - self.cursor;
         self.gather(self.cursor, end);
         let loss_sum = self.compute_gradient(rows);
-        let finite = loss_sum.is_finite() && self.grads.iter().all(|g| g.is_finite());
+        let finite = self.reduce_gradients() && loss_sum.is_finite();
         let loss = if finite {
-            self.adam.update(&mut self.model.mlp.params, &self.grads);
+            self.apply_adam();
             self.consecutive_skips = 0;
             self.epoch_loss_sum += loss_sum;
             Some(loss_sum / rows as f64 + self.model.nll_offset())
@@ -354,7 +356,13 @@ impl Trainer {
         let chunk = rows.div_ceil(lanes_n);
         let scale = 1.0 / rows as f32;
         let (bx, by) = (&self.batch_x, &self.batch_y);
-        let work = |(i, lane): (usize, &mut Lane)| {
+        let lanes = &self.lanes;
+        let work = |i: usize| {
+            // Each lane is written only by its own thread: the lock is never contended.
+            let Ok(mut guard) = lanes[i].write() else {
+                return;
+            };
+            let lane = &mut *guard;
             let start = (i * chunk).min(rows);
             let end = ((i + 1) * chunk).min(rows);
             let r = end - start;
@@ -375,28 +383,65 @@ impl Trainer {
             );
             mlp.backward(x, r, &mut lane.ws, &mut lane.grads);
         };
-        let (first, rest) = self.lanes.split_at_mut(1);
-        match &self.pool {
-            // The calling thread computes lane 0 itself while the pool takes the others: one
-            // hand-off per step instead of parking the caller.
-            Some(pool) => pool.in_place_scope(|scope| {
-                let work = &work;
-                for (i, lane) in rest.iter_mut().enumerate() {
-                    scope.spawn(move |_| work((i + 1, lane)));
+        run_lanes(&self.pool, &work);
+        self.lanes.iter().map(|lane| read_lane(lane).loss_sum).sum()
+    }
+
+    /// Sums the lanes' gradients into `self.grads`, each lane thread taking one range of the
+    /// parameters (summed in lane order: deterministic for a given thread count). Returns
+    /// whether every summed gradient is finite.
+    fn reduce_gradients(&mut self) -> bool {
+        let lanes = &self.lanes;
+        let ranges = split_ranges(&mut self.grads, lanes.len());
+        let all_finite = std::sync::atomic::AtomicBool::new(true);
+        let work = |i: usize| {
+            let Some(Ok(mut slot)) = ranges.get(i).map(|r| r.lock()) else {
+                return;
+            };
+            let Some((offset, out)) = slot.as_mut() else {
+                return;
+            };
+            let range = *offset..*offset + out.len();
+            for (j, lane) in lanes.iter().enumerate() {
+                let lane = read_lane(lane);
+                let part = &lane.grads[range.clone()];
+                if j == 0 {
+                    out.copy_from_slice(part);
+                } else {
+                    out.iter_mut().zip(part).for_each(|(g, l)| *g += l);
                 }
-                work((0, &mut first[0]));
-            }),
-            None => self.lanes.iter_mut().enumerate().for_each(work),
-        }
-        let (first, rest) = self.lanes.split_at(1);
-        self.grads.copy_from_slice(&first[0].grads);
-        for lane in rest {
-            self.grads
-                .iter_mut()
-                .zip(&lane.grads)
-                .for_each(|(g, l)| *g += l);
-        }
-        self.lanes.iter().map(|l| l.loss_sum).sum()
+            }
+            if !out.iter().all(|g| g.is_finite()) {
+                all_finite.store(false, std::sync::atomic::Ordering::Relaxed);
+            }
+        };
+        run_lanes(&self.pool, &work);
+        all_finite.into_inner()
+    }
+
+    /// One Adam step, each lane thread updating one range of the parameters.
+    fn apply_adam(&mut self) {
+        let step = self.adam.next_step();
+        let lanes = self.lanes.len();
+        let params = split_ranges(&mut self.model.mlp.params, lanes);
+        let m = split_ranges(&mut self.adam.m, lanes);
+        let v = split_ranges(&mut self.adam.v, lanes);
+        let grads = &self.grads;
+        let work = |i: usize| {
+            let (Some(Ok(mut p)), Some(Ok(mut m)), Some(Ok(mut v))) = (
+                params.get(i).map(|r| r.lock()),
+                m.get(i).map(|r| r.lock()),
+                v.get(i).map(|r| r.lock()),
+            ) else {
+                return;
+            };
+            if let (Some((offset, p)), Some((_, m)), Some((_, v))) =
+                (p.as_mut(), m.as_mut(), v.as_mut())
+            {
+                step.apply(p, &grads[*offset..*offset + p.len()], m, v);
+            }
+        };
+        run_lanes(&self.pool, &work);
     }
 
     fn finish_epoch(&mut self) -> EpochRecord {
@@ -438,6 +483,38 @@ impl Trainer {
     }
 }
 
+/// Most lanes a step is split into (ranges are passed around in a fixed-size array).
+pub const MAX_LANES: usize = 64;
+
+/// Disjoint ranges of `values`, one per lane (with its offset), in a fixed-size array so that
+/// no step allocates. Ranges are multiples of 16 floats so lanes never share a cache line.
+type Ranges<'a> = [Mutex<Option<(usize, &'a mut [f32])>>; MAX_LANES];
+
+fn split_ranges(values: &mut [f32], lanes: usize) -> Ranges<'_> {
+    let mut ranges: Ranges<'_> = std::array::from_fn(|_| Mutex::new(None));
+    let chunk = values
+        .len()
+        .div_ceil(lanes.max(1))
+        .next_multiple_of(16)
+        .max(16);
+    for (i, part) in values.chunks_mut(chunk).enumerate().take(MAX_LANES) {
+        ranges[i] = Mutex::new(Some((i * chunk, part)));
+    }
+    ranges
+}
+
+fn run_lanes(pool: &Option<LanePool>, work: &(dyn Fn(usize) + Sync)) {
+    match pool {
+        Some(pool) => pool.run(work),
+        None => work(0),
+    }
+}
+
+fn read_lane(lane: &RwLock<Lane>) -> std::sync::RwLockReadGuard<'_, Lane> {
+    lane.read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Threads actually used: the setting (0 = all cores), capped by the batch, and 1 when a step
 /// is too small to be worth splitting. Depends only on the settings, so runs stay reproducible.
 fn effective_threads(config: &TrainConfig, model: &Model) -> usize {
@@ -449,7 +526,7 @@ fn effective_threads(config: &TrainConfig, model: &Model) -> usize {
     if work < MIN_PARALLEL_WORK {
         1
     } else {
-        wanted.clamp(1, config.batch_size.max(1))
+        wanted.clamp(1, config.batch_size.clamp(1, MAX_LANES))
     }
 }
 

@@ -136,3 +136,78 @@ impl PredictionView {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::{Activation, Head, LayerSpec, ModelSpec, Scaler};
+
+    fn model(head: Head, inputs: usize) -> Model {
+        let spec = ModelSpec {
+            x_names: (0..inputs).map(|i| format!("x{i}")).collect(),
+            y_name: "y".into(),
+            hidden: vec![LayerSpec::new(32, Activation::Tanh)],
+            head,
+            sigma_floor: 1e-3,
+            x_scalers: vec![Scaler::IDENTITY; inputs],
+            y_scaler: Scaler {
+                mean: 1.0,
+                std: 2.0,
+            },
+        };
+        Model::new(spec, 5)
+    }
+
+    #[test]
+    fn curves_and_density_agree_with_the_predictive_distribution() {
+        let m = model(Head::Mixture { components: 16 }, 1);
+        let spec = ViewSpec {
+            x_column: 0,
+            plane_column: None,
+            base_inputs: vec![0.0],
+            x_range: (-2.0, 2.0),
+            y_range: (-6.0, 8.0),
+            nx: 200,
+            ny: 200,
+        };
+        let started = std::time::Instant::now();
+        let view = PredictionView::compute(&m, &spec);
+        eprintln!(
+            "200×200 view of a 16-component mixture: {:.1} ms",
+            started.elapsed().as_secs_f64() * 1e3
+        );
+        assert_eq!(
+            (view.xs.len(), view.ys.len(), view.grid.len()),
+            (200, 200, 40_000)
+        );
+        for i in [0, 57, 199] {
+            let p = m.predict(&[view.xs[i]]);
+            let mix = p.as_mixture().expect("mixture");
+            assert!((view.curves.mean[i] - mix.mean()).abs() < 1e-9);
+            assert!((view.curves.median[i] - mix.median()).abs() < 1e-9);
+            assert!((mix.cdf(view.curves.q975[i]) - 0.975).abs() < 1e-8);
+            assert!((mix.cdf(view.curves.q16[i]) - 0.158_655_253_931_457_05).abs() < 1e-8);
+            let j = 120;
+            assert!((view.grid[j * 200 + i] as f64 - mix.pdf(view.ys[j])).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn two_input_classifier_gives_a_probability_plane() {
+        let m = model(Head::Bernoulli, 2);
+        let spec = ViewSpec {
+            x_column: 0,
+            plane_column: Some(1),
+            base_inputs: vec![0.0, 0.0],
+            x_range: (-1.0, 1.0),
+            y_range: (-2.0, 2.0),
+            nx: 30,
+            ny: 20,
+        };
+        let view = PredictionView::compute(&m, &spec);
+        assert_eq!(view.grid.len(), 600);
+        let p = m.predict(&[view.xs[4], view.ys[7]]).mean();
+        assert!((view.grid[7 * 30 + 4] as f64 - p).abs() < 1e-6);
+        assert!(view.grid.iter().all(|&v| (0.0..=1.0).contains(&v)));
+    }
+}

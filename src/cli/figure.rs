@@ -1,0 +1,327 @@
+//! `figure`: the workbench's figures from a model file (and a data file or preset), as SVG or
+//! PNG.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+
+use super::DataArgs;
+use super::source;
+use crate::data::{Dataset, Truth};
+use crate::export::figures::{
+    DataFigure, DataPlotOptions, Figure, LossFigure, PosteriorFigure, RenderOptions, save_figure,
+    suggest_view,
+};
+use crate::export::load_model;
+use crate::nn::{Model, PredictionView};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FigureKind {
+    /// Data points, mean/median/mode curves and 68 %/95 % bands (p(y=1|x) or a probability
+    /// map for classifiers).
+    Data,
+    /// The density heat map p(y|x) with the curves.
+    Density,
+    /// p(y|x*) at one input (--x-star).
+    Posterior,
+    /// Train and held-out NLL per epoch, from the model file's training history.
+    Loss,
+}
+
+#[derive(Debug, Args)]
+pub struct FigureArgs {
+    /// The model file (from `train --out` or the workbench).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// A CSV/TSV path or preset:NAME with the model's columns (needed by data and density;
+    /// gives the posterior its default x* and the true curves for presets).
+    #[arg(long)]
+    pub data: Option<String>,
+    #[command(flatten)]
+    pub data_args: DataArgs,
+    #[arg(long, value_enum)]
+    pub kind: FigureKind,
+    /// Output file; .svg or .png.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Input value for the posterior (default: the median of the x column in --data).
+    #[arg(long, allow_hyphen_values = true)]
+    pub x_star: Option<f64>,
+    /// Input column on the horizontal axis (default: the model's first input).
+    #[arg(long)]
+    pub x_column: Option<String>,
+    #[arg(long, default_value_t = 1600)]
+    pub width: u32,
+    #[arg(long, default_value_t = 1000)]
+    pub height: u32,
+    /// Resolution: text is sized in points (default: height / 5 inches, at least 100).
+    #[arg(long)]
+    pub dpi: Option<f64>,
+    /// A title above the plot (journals usually prefer none).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Replace --out if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+struct DataSource {
+    dataset: Dataset,
+    truth: Option<Truth>,
+}
+
+fn load_data(args: &FigureArgs, model: &Model) -> Result<Option<DataSource>> {
+    let Some(spec) = &args.data else {
+        return Ok(None);
+    };
+    let options = args.data_args.options();
+    if source::parse_preset(spec).is_some() {
+        let loaded = source::load(spec, &options)?;
+        if loaded.dataset.x_names != model.spec.x_names {
+            bail!(
+                "{spec} has inputs {:?} but the model expects {:?}",
+                loaded.dataset.x_names,
+                model.spec.x_names
+            );
+        }
+        let truth = loaded.preset.and_then(|(p, params)| p.truth(&params));
+        return Ok(Some(DataSource {
+            dataset: loaded.dataset,
+            truth,
+        }));
+    }
+    let rows = source::load_for_model(spec, &model.spec.x_names, &model.spec.y_name, &options)?;
+    let dataset = rows
+        .dataset(&model.spec.x_names, &model.spec.y_name)
+        .with_context(|| {
+            format!(
+                "{spec}: no column \"{}\" (the model's target) to plot",
+                model.spec.y_name
+            )
+        })?;
+    Ok(Some(DataSource {
+        dataset,
+        truth: None,
+    }))
+}
+
+fn median(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let mut v: Vec<f64> = values.filter(|v| v.is_finite()).collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    Some(v[v.len() / 2])
+}
+
+pub fn run(args: &FigureArgs) -> Result<()> {
+    let options = RenderOptions {
+        width_px: args.width,
+        height_px: args.height,
+        dpi: args.dpi,
+    };
+    options.validate()?;
+    crate::export::figures::ImageFormat::from_path(&args.out)?;
+    if !args.force && args.out.exists() {
+        bail!(
+            "{}: already exists (pass --force to replace it)",
+            args.out.display()
+        );
+    }
+    let (model, file) = load_model(&args.model)?;
+    let x_column = match &args.x_column {
+        None => 0,
+        Some(name) => model
+            .spec
+            .x_names
+            .iter()
+            .position(|n| n == name)
+            .with_context(|| {
+                format!(
+                    "--x-column: the model has no input \"{name}\" (inputs: {})",
+                    model.spec.x_names.join(", ")
+                )
+            })?,
+    };
+    let data = load_data(args, &model)?;
+    let overwrite = super::overwrite(args.force);
+    let title = args.title.clone();
+    match args.kind {
+        FigureKind::Data | FigureKind::Density => {
+            let Some(data) = &data else {
+                bail!("--kind data and density need --data (a file or preset:NAME)");
+            };
+            let spec = suggest_view(&model, &data.dataset, x_column);
+            let view = PredictionView::compute(&model, &spec);
+            let mut figure = DataFigure::for_model(&model, &view);
+            figure.train = Some(&data.dataset);
+            figure.truth = data.truth.as_ref();
+            figure.title = title;
+            figure.point_names.0 = "data".into();
+            if args.kind == FigureKind::Density {
+                figure.options = DataPlotOptions::density();
+            }
+            save_figure(&args.out, &Figure::Data(figure), &options, overwrite)?;
+        }
+        FigureKind::Posterior => {
+            let d = model.n_inputs();
+            let column = |j: usize| -> Option<f64> {
+                let data = data.as_ref()?;
+                let n = data.dataset.n_inputs();
+                median((0..data.dataset.len()).map(|i| data.dataset.x[i * n + j]))
+            };
+            let x_star = match args.x_star {
+                Some(v) if v.is_finite() => v,
+                Some(v) => bail!("--x-star {v} is not a finite number"),
+                None => column(x_column).context(
+                    "--kind posterior needs --x-star or --data (its median is the default x*)",
+                )?,
+            };
+            let mut row: Vec<f64> = (0..d).map(|j| column(j).unwrap_or(0.0)).collect();
+            row[x_column] = x_star;
+            let predictive = model.predict(&row);
+            let mut figure = PosteriorFigure::for_model(&model, &predictive, row);
+            figure.truth = data.as_ref().and_then(|d| d.truth.as_ref());
+            figure.title = title;
+            save_figure(&args.out, &Figure::Posterior(figure), &options, overwrite)?;
+        }
+        FigureKind::Loss => {
+            let history = file
+                .training
+                .as_ref()
+                .map(|t| t.history.as_slice())
+                .filter(|h| !h.is_empty())
+                .with_context(|| {
+                    format!(
+                        "{}: the model file has no training history to plot",
+                        args.model.display()
+                    )
+                })?;
+            let mut figure = LossFigure::new(history);
+            figure.best_nll = data
+                .as_ref()
+                .and_then(|d| d.truth.as_ref().map(|t| t.mean_nll(&d.dataset)))
+                .filter(|v| v.is_finite());
+            figure.title = title;
+            save_figure(&args.out, &Figure::Loss(figure), &options, overwrite)?;
+        }
+    }
+    eprintln!("wrote {}", args.out.display());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn figure_args(args: &[&str]) -> FigureArgs {
+        let mut argv = vec!["density-workbench", "figure"];
+        argv.extend_from_slice(args);
+        match Cli::try_parse_from(argv).expect("parse").command {
+            Some(Command::Figure(a)) => a,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_kind_writes_a_file_of_the_requested_size() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let model_path = dir.path().join("m.json");
+        let data = crate::data::Preset::Heteroscedastic.generate(&crate::data::PresetParams {
+            n: 400,
+            noise: 1.0,
+            seed: 0,
+        });
+        let config = crate::nn::TrainConfig {
+            hidden: crate::nn::TrainConfig::parse_hidden("8:tanh").expect("hidden"),
+            head: crate::nn::Head::Mixture { components: 2 },
+            epochs: 2,
+            threads: 1,
+            ..Default::default()
+        };
+        let mut trainer = crate::nn::Trainer::new(config.clone(), &data, None).expect("trainer");
+        trainer.run(|_| {});
+        let record = crate::export::TrainingRecord {
+            program_version: "test".into(),
+            data_source: "preset".into(),
+            test_source: None,
+            config,
+            epochs_run: 2,
+            steps: trainer.steps(),
+            train_seconds: 0.0,
+            stop_reason: "done".into(),
+            train_nll: 0.0,
+            test_nll: None,
+            test_accuracy: None,
+            history: trainer.history().to_vec(),
+        };
+        crate::export::save_model(
+            &model_path,
+            trainer.model(),
+            Some(record),
+            crate::export::Overwrite::Refuse,
+        )
+        .expect("save");
+        let m = model_path.to_str().expect("utf-8");
+        for (kind, ext) in [
+            ("data", "png"),
+            ("density", "svg"),
+            ("posterior", "png"),
+            ("loss", "svg"),
+        ] {
+            let out = dir.path().join(format!("{kind}.{ext}"));
+            let o = out.to_str().expect("utf-8");
+            let args = figure_args(&[
+                "--model",
+                m,
+                "--data",
+                "preset:heteroscedastic",
+                "--n",
+                "400",
+                "--kind",
+                kind,
+                "--out",
+                o,
+                "--width",
+                "700",
+                "--height",
+                "450",
+            ]);
+            run(&args).expect(kind);
+            let bytes = std::fs::read(&out).expect("read");
+            if ext == "png" {
+                assert_eq!(
+                    crate::export::figures::test_support::png_size(&bytes),
+                    (700, 450)
+                );
+            } else {
+                assert!(String::from_utf8_lossy(&bytes).contains("viewBox=\"0 0 700 450\""));
+            }
+            let err = run(&args).unwrap_err();
+            assert!(err.to_string().contains("--force"), "{err}");
+        }
+        let args = figure_args(&[
+            "--model",
+            m,
+            "--kind",
+            "posterior",
+            "--x-star",
+            "-0.5",
+            "--out",
+            dir.path().join("p.svg").to_str().expect("utf-8"),
+        ]);
+        run(&args).expect("posterior without data");
+        let args = figure_args(&[
+            "--model",
+            m,
+            "--kind",
+            "posterior",
+            "--out",
+            dir.path().join("q.svg").to_str().expect("utf-8"),
+        ]);
+        assert!(run(&args).unwrap_err().to_string().contains("--x-star"));
+    }
+}

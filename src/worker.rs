@@ -18,7 +18,7 @@ use crate::nn::{
 pub type WakeFn = Arc<dyn Fn() + Send + Sync>;
 
 /// Shortest time between two prediction snapshots.
-const SNAPSHOT_INTERVAL: Duration = Duration::from_millis(100);
+const SNAPSHOT_INTERVAL: Duration = Duration::from_millis(200);
 /// Snapshots may take at most this fraction of the worker's time.
 const SNAPSHOT_BUDGET: f64 = 0.05;
 /// Per-step losses are sent in batches at most this often.

@@ -318,6 +318,34 @@ pub fn dashed(
 }
 
 /// Draws a clipped line, solid or dashed (`dash = Some((on_px, off_px))`).
+/// A per-epoch curve: the line, a marker on every point inside the y range, and a legend
+/// entry ending with the last value.
+pub fn draw_epoch_curve<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    style: &'a Style,
+    label: &str,
+    points: &[(f64, f64)],
+    color: RGBColor,
+    (width, radius): (u32, i32),
+) -> Result<(), FigureError> {
+    draw_line(chart, points, color.stroke_width(width), None)?;
+    let y = chart.y_range();
+    chart
+        .draw_series(
+            points
+                .iter()
+                .filter(|p| p.1 >= y.start && p.1 <= y.end)
+                .map(|&p| Circle::new(p, radius, color.filled())),
+        )
+        .map_err(draw_error)?;
+    let final_value = points.last().map_or(f64::NAN, |p| p.1);
+    legend_entry(
+        chart,
+        &format!("{label}: {final_value:.4}"),
+        line_glyph(style, color, width),
+    )
+}
+
 pub fn draw_line<DB: DrawingBackend>(
     chart: &mut Chart<'_, DB>,
     points: &[(f64, f64)],

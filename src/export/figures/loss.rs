@@ -100,21 +100,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         if pts.is_empty() {
             continue;
         }
-        draw_line(&mut chart, pts, color.stroke_width(width), None)?;
-        let yr = chart.y_range();
-        chart
-            .draw_series(
-                pts.iter()
-                    .filter(|p| p.1 >= yr.start && p.1 <= yr.end)
-                    .map(|&p| Circle::new(p, radius, color.filled())),
-            )
-            .map_err(common::draw_error)?;
-        let final_value = pts.last().map_or(f64::NAN, |p| p.1);
-        legend_entry(
-            &mut chart,
-            &format!("{name}: {final_value:.4}"),
-            line_glyph(style, color, width),
-        )?;
+        common::draw_epoch_curve(&mut chart, style, name, pts, color, (width, radius))?;
     }
     common::legend(&mut chart, style, fig.legend)
 }

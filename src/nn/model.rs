@@ -114,12 +114,18 @@ impl Model {
         }
     }
 
-    /// p(y|x) at one input row (original units).
+    /// p(y|x) at one input row (original units). A row of the wrong length is cut or padded
+    /// with zeros (the callers build rows from the model's own input list).
     pub fn predict(&self, x: &[f64]) -> Predictive {
-        self.predict_rows(x)
-            .into_iter()
-            .next()
-            .unwrap_or(Predictive::Bernoulli { p: f64::NAN })
+        debug_assert_eq!(x.len(), self.n_inputs());
+        let mut row = x.to_vec();
+        row.resize(self.n_inputs().max(1), 0.0);
+        let output_len = self.spec.head.params_size();
+        let mut ws = Workspace::default();
+        let mut xs = Vec::with_capacity(row.len());
+        self.standardize_inputs(&row, &mut xs);
+        let outputs = self.mlp.forward(&xs, 1, &mut ws);
+        self.predictive_from_output(&outputs[..output_len])
     }
 
     /// p(y|x) for every row of `x` (row-major, n_inputs columns).

@@ -31,7 +31,7 @@ impl Dialog {
         Dialog::SaveExperiment,
     ];
 
-    /// The menu entry (also the window title).
+    /// The menu entry.
     pub fn menu_label(self) -> &'static str {
         match self {
             Dialog::OpenModel => "Open model…",
@@ -40,6 +40,18 @@ impl Dialog {
             Dialog::ExportFigure => "Export figure…",
             Dialog::OpenExperiment => "Open experiment…",
             Dialog::SaveExperiment => "Save experiment…",
+        }
+    }
+
+    /// The dialog window's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Dialog::OpenModel => "Open a model file",
+            Dialog::SaveModel => "Save the model",
+            Dialog::ExportPredictions => "Export predictions as CSV",
+            Dialog::ExportFigure => "Export a figure",
+            Dialog::OpenExperiment => "Open an experiment file",
+            Dialog::SaveExperiment => "Save the experiment",
         }
     }
 
@@ -270,7 +282,10 @@ pub fn menu_bar_ui(ui: &mut Ui, app: &mut WorkbenchApp) {
         if let Some(job) = &app.files.job {
             ui.spinner();
             ui.label(format!("writing {}…", job.what));
-        } else if let Some(message) = &app.files.message {
+        } else if let Some(message) = &app.files.message
+            && app.files.open.is_none()
+        {
+            // (An open dialog shows the message itself.)
             status_label(ui, message);
         }
     });
@@ -295,7 +310,7 @@ fn status_label(ui: &mut Ui, message: &Message) {
 pub fn windows_ui(ctx: &egui::Context, app: &mut WorkbenchApp) {
     if let Some(dialog) = app.files.open {
         let mut open = true;
-        egui::Window::new(dialog.menu_label().trim_end_matches('…'))
+        egui::Window::new(dialog.title())
             .open(&mut open)
             .collapsible(false)
             .resizable(false)

@@ -118,8 +118,8 @@ impl WorkbenchApp {
                 }
             }
             WriteOutcome::Exists { path, bytes } => {
-                self.files
-                    .ok(format!("{} exists: replace it?", path.display()));
+                // The confirmation window asks.
+                self.files.message = None;
                 self.files.pending = Some(PendingReplace { path, bytes, what });
             }
             WriteOutcome::Failed(error) => self.files.error(error),
@@ -156,7 +156,9 @@ impl WorkbenchApp {
             self.files.error("type a file path first");
             return None;
         }
-        Some(PathBuf::from(path))
+        // Absolute, so messages say where the file went.
+        let path = PathBuf::from(path);
+        Some(std::path::absolute(&path).unwrap_or(path))
     }
 
     fn run_dialog(&mut self, dialog: Dialog) {

@@ -347,7 +347,9 @@ pub fn windows_ui(ctx: &egui::Context, app: &mut WorkbenchApp) {
         egui::Window::new("Model file")
             .open(&mut open)
             .default_width(380.0)
-            .anchor(egui::Align2::RIGHT_TOP, [-400.0, 40.0])
+            // Over the lower right (loss plot and runs), movable, so the plots stay visible.
+            .pivot(egui::Align2::RIGHT_BOTTOM)
+            .default_pos(ctx.content_rect().right_bottom() - egui::vec2(12.0, 12.0))
             .show(ctx, |ui| model_info_ui(ui, app));
         if !open {
             app.commands.push(Command::File(FileAction::CloseModelInfo));
@@ -520,13 +522,16 @@ fn model_info_ui(ui: &mut Ui, app: &mut WorkbenchApp) {
                     ui,
                     "settings",
                     &format!(
-                        "{} epochs, batch {}, lr {:e}, seed {}, {} thread{}",
+                        "{} epochs, batch {}, lr {:e}, seed {}, {}",
                         c.epochs,
                         c.batch_size,
                         c.learning_rate,
                         c.seed,
-                        c.threads,
-                        if c.threads == 1 { "" } else { "s" }
+                        match c.threads {
+                            0 => "all cores".to_string(),
+                            1 => "1 thread".to_string(),
+                            n => format!("{n} threads"),
+                        }
                     ),
                 );
                 row(

@@ -533,12 +533,11 @@ impl WorkbenchApp {
         };
         let row = state::x_star_row(data, &self.settings.view, model.head().is_classifier());
         let truth = data.truth.clone().filter(|_| self.settings.view.show_truth);
-        let components = self.settings.view.show_components;
         Ok(Box::new(move || {
             let predictive = model.predict(&row);
             let mut figure = PosteriorFigure::for_model(&model, &predictive, row);
             figure.truth = truth.as_ref();
-            figure.components = components;
+            // Weighted components as in the posterior panel (which always draws them).
             render_figure(&Figure::Posterior(figure), format, &options).map_err(|e| e.to_string())
         }))
     }

@@ -348,8 +348,13 @@ pub fn windows_ui(ctx: &egui::Context, app: &mut WorkbenchApp) {
             .open(&mut open)
             .default_width(380.0)
             // Over the lower right (loss plot and runs), movable, so the plots stay visible.
-            .pivot(egui::Align2::RIGHT_BOTTOM)
-            .default_pos(ctx.content_rect().right_bottom() - egui::vec2(12.0, 12.0))
+            .default_pos({
+                let r = ctx.content_rect();
+                egui::pos2(
+                    (r.right() - 410.0).max(r.left()),
+                    (r.bottom() - 400.0).max(r.top() + 30.0),
+                )
+            })
             .show(ctx, |ui| model_info_ui(ui, app));
         if !open {
             app.commands.push(Command::File(FileAction::CloseModelInfo));

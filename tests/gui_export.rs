@@ -269,6 +269,11 @@ fn every_figure_kind_exports_as_svg_and_png_at_the_requested_size() {
                 message(&h)
             );
             let bytes = std::fs::read(&path).expect("figure file");
+            // To look at them: GUI_EXPORT_SAMPLES=/some/dir cargo test --test gui_export
+            if let Ok(samples) = std::env::var("GUI_EXPORT_SAMPLES") {
+                let name = path.file_name().expect("name");
+                std::fs::write(Path::new(&samples).join(name), &bytes).expect("sample");
+            }
             if ext == "png" {
                 assert_eq!(png_size(&bytes), (w, hgt), "{kind:?}");
             } else {

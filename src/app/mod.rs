@@ -8,6 +8,8 @@
 
 pub mod colormap;
 mod data_panel;
+mod export_actions;
+pub mod file_menu;
 mod frame_stats;
 mod loss_plot;
 mod main_plot;
@@ -24,6 +26,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Receiver;
 
 use crate::data::{ColumnRoles, Dataset, MissingPolicy, Preset, load_table};
+use crate::export::experiment::{DataSourceSpec, TestSourceSpec};
 use crate::nn::{ConfigError, PredictionView, TrainConfig, ViewSpec};
 use crate::worker::{Command as WorkerCommand, Event, TrainingWorker};
 
@@ -62,6 +65,8 @@ pub enum Command {
     RestoreRun(u64),
     DeleteRun(u64),
     ClearRuns,
+    /// File menu: models, predictions, figures, experiments.
+    File(file_menu::FileAction),
 }
 
 /// Options that the binary reads from the environment (measurements, demos).
@@ -120,6 +125,8 @@ pub struct WorkbenchApp {
     pub session: Session,
     /// Best achievable mean NLL on the held-out (else training) data, when known.
     pub best_nll: Option<f64>,
+    /// The File menu's dialogs, background writes and messages.
+    pub files: file_menu::FileUi,
     commands: Vec<Command>,
     next_generation: u64,
     view_job: Option<ViewJob>,
@@ -161,6 +168,7 @@ impl WorkbenchApp {
             data_error: None,
             session: Session::default(),
             best_nll: None,
+            files: Default::default(),
             commands: Vec::new(),
             next_generation: 1,
             view_job: None,
@@ -213,6 +221,7 @@ impl WorkbenchApp {
         }
         self.drain_worker(ctx);
         self.poll_jobs();
+        self.poll_file_jobs(ctx);
         self.sync_view();
         if self.session.is_active() || self.view_job.is_some() || self.best_nll_job.is_some() {
             // Jobs without a wake-up callback are polled a few times a second.
@@ -226,6 +235,7 @@ impl WorkbenchApp {
 
     /// Lays out the whole window, then applies the commands the panels pushed.
     pub fn ui_frame(&mut self, ui: &mut egui::Ui) {
+        egui::Panel::top("menu").show(ui, |ui| file_menu::menu_bar_ui(ui, self));
         egui::Panel::left("controls")
             .resizable(true)
             .default_size(330.0)
@@ -250,6 +260,7 @@ impl WorkbenchApp {
             .min_size(260.0)
             .show(ui, |ui| posterior_plot::posterior_ui(ui, self));
         egui::CentralPanel::default().show(ui, |ui| main_plot::main_plot_ui(ui, self));
+        file_menu::windows_ui(ui.ctx(), self);
 
         for command in std::mem::take(&mut self.commands) {
             self.apply(command);
@@ -434,6 +445,8 @@ impl WorkbenchApp {
                         .map(|r| (r.epoch, r.train_nll, r.test_nll))
                         .collect(),
                     overlay: false,
+                    records: outcome.history.clone(),
+                    stop_reason: Some(outcome.reason.clone()),
                 };
                 self.settings.next_run_id += 1;
                 self.settings.runs.push(record);
@@ -579,6 +592,7 @@ impl WorkbenchApp {
             }
             Command::DeleteRun(id) => self.settings.runs.retain(|r| r.id != id),
             Command::ClearRuns => self.settings.runs.clear(),
+            Command::File(action) => self.apply_file_action(action),
         }
     }
 
@@ -620,6 +634,7 @@ impl WorkbenchApp {
                     status: RunStatus::Running,
                     config,
                     data_label: data.label.clone(),
+                    provenance: data.provenance.clone(),
                     ..Session::default()
                 };
                 self.sent_view = Some(spec);
@@ -651,7 +666,8 @@ impl WorkbenchApp {
         );
         self.settings.data.source = SourceKind::Preset;
         let truth = preset.truth(&params);
-        self.install(dataset, label, truth, None, 0);
+        let source = DataSourceSpec::Preset { preset, params };
+        self.install(dataset, label, truth, None, 0, Some(source));
         if preset.is_classification() != self.settings.config.head.is_classifier() {
             // A classification preset wants the Bernoulli head and vice versa.
             self.settings.config.head = if preset.is_classification() {
@@ -722,12 +738,17 @@ impl WorkbenchApp {
                     .file_name()
                     .map_or(table.source.clone(), |n| n.to_string_lossy().into_owned());
                 let label = format!("{name} ({} → {})", roles.x.join(","), roles.y);
+                // Hashes the file for experiment files (re-reads it: a few ms per MB).
+                let path = std::path::Path::new(&table.source);
+                let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+                let source = DataSourceSpec::file(path, roles, policy).ok();
                 self.install(
                     selection.dataset,
                     label,
                     None,
                     Some(table),
                     selection.dropped_rows,
+                    source,
                 );
             }
             Err(error) => self.data_error = Some(error.to_string()),
@@ -742,8 +763,20 @@ impl WorkbenchApp {
         truth: Option<crate::data::Truth>,
         table: Option<Arc<crate::data::Table>>,
         dropped_rows: usize,
+        source: Option<DataSourceSpec>,
     ) {
         let fraction = self.settings.data.test_fraction;
+        let provenance = source.map(|data| state::Provenance {
+            data,
+            test: if fraction > 0.0 {
+                TestSourceSpec::Split {
+                    fraction,
+                    seed: self.settings.data.split_seed,
+                }
+            } else {
+                TestSourceSpec::None
+            },
+        });
         let (train, test) = if fraction > 0.0 {
             match dataset.split(fraction, self.settings.data.split_seed) {
                 Ok((train, test)) => (train, Some(Arc::new(test))),
@@ -816,6 +849,7 @@ impl WorkbenchApp {
             dropped_rows,
             table,
             is_binary,
+            provenance,
         });
         self.data_error = None;
         self.sent_view = None;

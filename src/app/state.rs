@@ -6,7 +6,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{ColumnStats, Dataset, Preset, PresetParams, Table, Truth};
-use crate::nn::{EpochRecord, Model, PredictionView, TrainConfig, ViewSpec};
+use crate::export::experiment::{DataSourceSpec, TestSourceSpec};
+use crate::nn::{EpochRecord, Model, PredictionView, StopReason, TrainConfig, ViewSpec};
 use crate::worker::TrainingWorker;
 
 use super::colormap::Colormap;
@@ -142,6 +143,10 @@ pub struct RunRecord {
     pub history: Vec<(usize, f64, Option<f64>)>,
     /// Overlay this run's loss curves on the loss plot.
     pub overlay: bool,
+    /// The full per-epoch records (experiment files, run-comparison figures); empty for
+    /// runs stored by older versions.
+    pub records: Vec<EpochRecord>,
+    pub stop_reason: Option<StopReason>,
 }
 
 impl Default for RunRecord {
@@ -159,6 +164,8 @@ impl Default for RunRecord {
             reason: String::new(),
             history: Vec::new(),
             overlay: false,
+            records: Vec::new(),
+            stop_reason: None,
         }
     }
 }
@@ -174,6 +181,8 @@ pub struct Settings {
     pub view: ViewSettings,
     pub runs: Vec<RunRecord>,
     pub next_run_id: u64,
+    /// Paths and options of the File menu's dialogs.
+    pub export: super::file_menu::ExportSettings,
 }
 
 impl Default for Settings {
@@ -185,6 +194,7 @@ impl Default for Settings {
             view: ViewSettings::default(),
             runs: Vec::new(),
             next_run_id: 1,
+            export: Default::default(),
         }
     }
 }
@@ -211,6 +221,30 @@ pub struct LoadedData {
     /// The table behind a file source (for the column pickers).
     pub table: Option<Arc<Table>>,
     pub is_binary: bool,
+    /// Where the data came from, for experiment and model files (`None` when the file could
+    /// not be hashed).
+    pub provenance: Option<Provenance>,
+}
+
+/// The recipe of the loaded data: source and held-out split.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Provenance {
+    pub data: DataSourceSpec,
+    pub test: TestSourceSpec,
+}
+
+impl Provenance {
+    /// "preset:lognormal (n=…) · held out 50 % (split seed 0)".
+    pub fn describe_test(&self) -> Option<String> {
+        match &self.test {
+            TestSourceSpec::Split { fraction, seed } => Some(format!(
+                "{:.0} % of the rows held out (split seed {seed})",
+                fraction * 100.0
+            )),
+            TestSourceSpec::Separate { source } => Some(source.describe()),
+            TestSourceSpec::None => None,
+        }
+    }
 }
 
 impl LoadedData {
@@ -290,6 +324,8 @@ pub struct Session {
     pub final_scores: Option<(f64, Option<f64>, Option<f64>)>,
     /// steps / train_secs of the finished run.
     pub final_steps_per_sec: Option<f64>,
+    /// Where the training data came from (for the model file's training record).
+    pub provenance: Option<Provenance>,
 }
 
 impl Default for Session {
@@ -316,6 +352,7 @@ impl Default for Session {
             view: None,
             final_scores: None,
             final_steps_per_sec: None,
+            provenance: None,
         }
     }
 }
@@ -325,6 +362,28 @@ impl Default for Session {
 /// first steps are not pulled towards zero or the initial loss.
 fn ema_alpha(steps_per_epoch: usize) -> f64 {
     (2.0 / steps_per_epoch.max(1) as f64).clamp(0.01, 0.3)
+}
+
+impl RunRecord {
+    /// The per-epoch records: the full ones, else rebuilt from the (epoch, train, held-out)
+    /// triples of older runs (steps and timings unknown).
+    pub fn epoch_records(&self) -> Vec<EpochRecord> {
+        if !self.records.is_empty() {
+            return self.records.clone();
+        }
+        self.history
+            .iter()
+            .map(|&(epoch, train_nll, test_nll)| EpochRecord {
+                epoch,
+                steps: 0,
+                train_nll,
+                test_nll,
+                test_accuracy: None,
+                skipped_steps: 0,
+                train_secs: 0.0,
+            })
+            .collect()
+    }
 }
 
 impl Session {

@@ -1,0 +1,728 @@
+//! What the File menu does: open and save models and experiments, export predictions and
+//! figures.
+//!
+//! Everything that writes runs on a background thread (a [`WriteJob`]): it computes the
+//! bytes (predictions for 100 000 rows, a figure's prediction grid and rendering), then
+//! writes them with [`write_atomic`] refusing to replace an existing file. When the file
+//! exists, the bytes come back and wait for the user's Replace / Cancel. The UI thread only
+//! gathers the inputs (cheap `Arc` clones) and reads small files (models, experiments).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crossbeam_channel::Receiver;
+
+use super::file_menu::{Dialog, FigureKind, FileAction, ModelInfo, PendingReplace, PredictionSet};
+use super::state::{self, RunRecord, RunStatus, Session};
+use super::{Command, WorkbenchApp};
+use crate::data::{MissingPolicy, Truth};
+use crate::export::experiment::{
+    self, DataSourceSpec, Experiment, TestSourceSpec, load_experiment,
+};
+use crate::export::figures::{
+    DataFigure, DataPlotOptions, Figure, ImageFormat, LossFigure, PosteriorFigure, RenderOptions,
+    RunCurve, RunsFigure, render_figure,
+};
+use crate::export::{ModelFile, Overwrite, TrainingRecord, WriteError, load_model, write_atomic};
+use crate::nn::{EpochRecord, Model, PredictionView, ViewSpec};
+
+/// A background write: computes bytes, then writes them atomically.
+pub(crate) struct WriteJob {
+    /// "model", "predictions", "figure", "experiment".
+    pub what: String,
+    result: Receiver<WriteOutcome>,
+}
+
+enum WriteOutcome {
+    Written { path: PathBuf, bytes: usize },
+    Exists { path: PathBuf, bytes: Arc<Vec<u8>> },
+    Failed(String),
+}
+
+type Producer = Box<dyn FnOnce() -> Result<Vec<u8>, String> + Send>;
+
+impl WorkbenchApp {
+    pub(crate) fn apply_file_action(&mut self, action: FileAction) {
+        match action {
+            FileAction::Show(dialog) => {
+                self.files.open = Some(dialog);
+                self.files.message = None;
+            }
+            FileAction::Close => self.files.open = None,
+            FileAction::Browse(dialog) => self.browse(dialog),
+            FileAction::Run(dialog) => self.run_dialog(dialog),
+            FileAction::Replace => {
+                if let Some(pending) = self.files.pending.take() {
+                    let bytes = pending.bytes;
+                    self.spawn_write(
+                        pending.what,
+                        pending.path,
+                        Overwrite::Allow,
+                        Box::new(move || Ok(Arc::unwrap_or_clone(bytes))),
+                    );
+                }
+            }
+            FileAction::KeepExisting => {
+                if let Some(pending) = self.files.pending.take() {
+                    self.files.ok(format!(
+                        "{} not replaced; nothing written",
+                        pending.path.display()
+                    ));
+                }
+            }
+            FileAction::UseModelSettings => {
+                if let Some(t) = self
+                    .files
+                    .model_info
+                    .as_ref()
+                    .and_then(|i| i.training.as_ref())
+                {
+                    self.settings.config = t.config.clone();
+                    if let Some(es) = t.config.early_stopping {
+                        self.settings.patience = es.patience;
+                    }
+                    self.files
+                        .ok("the model's training settings are in the controls");
+                }
+            }
+            FileAction::CloseModelInfo => self.files.model_info = None,
+        }
+    }
+
+    /// Takes finished background writes.
+    pub(crate) fn poll_file_jobs(&mut self, ctx: &egui::Context) {
+        let Some(job) = &self.files.job else {
+            return;
+        };
+        let outcome = match job.result.try_recv() {
+            Ok(outcome) => outcome,
+            Err(crossbeam_channel::TryRecvError::Empty) => {
+                ctx.request_repaint_after(std::time::Duration::from_millis(100));
+                return;
+            }
+            Err(crossbeam_channel::TryRecvError::Disconnected) => {
+                WriteOutcome::Failed("the export thread ended without a result".into())
+            }
+        };
+        let what = job.what.clone();
+        self.files.job = None;
+        match outcome {
+            WriteOutcome::Written { path, bytes } => {
+                self.files.ok(format!(
+                    "Saved {what} to {} ({})",
+                    path.display(),
+                    human_bytes(bytes)
+                ));
+                if self.files.pending.is_none() {
+                    self.files.open = None;
+                }
+            }
+            WriteOutcome::Exists { path, bytes } => {
+                // The confirmation window asks.
+                self.files.message = None;
+                self.files.pending = Some(PendingReplace { path, bytes, what });
+            }
+            WriteOutcome::Failed(error) => self.files.error(error),
+        }
+    }
+
+    fn browse(&mut self, dialog: Dialog) {
+        let (name, extensions) = dialog.filter();
+        let current = self.settings.export.path_mut(dialog).clone();
+        let mut picker = rfd::FileDialog::new().add_filter(name, extensions);
+        let current = Path::new(current.trim());
+        if let Some(dir) = current.parent().filter(|d| d.is_dir()) {
+            picker = picker.set_directory(dir);
+        }
+        let picked = if dialog.writes() {
+            if let Some(file) = current.file_name() {
+                picker = picker.set_file_name(file.to_string_lossy());
+            }
+            picker.save_file()
+        } else {
+            picker.pick_file()
+        };
+        match picked {
+            Some(path) => *self.settings.export.path_mut(dialog) = path.display().to_string(),
+            None => self.files.error(
+                "no file chosen (if no dialog appeared, type the path and press the button)",
+            ),
+        }
+    }
+
+    fn typed_path(&mut self, dialog: Dialog) -> Option<PathBuf> {
+        let path = self.settings.export.path_mut(dialog).trim().to_string();
+        if path.is_empty() {
+            self.files.error("type a file path first");
+            return None;
+        }
+        // Absolute, so messages say where the file went.
+        let path = PathBuf::from(path);
+        Some(std::path::absolute(&path).unwrap_or(path))
+    }
+
+    fn run_dialog(&mut self, dialog: Dialog) {
+        if self.files.job.is_some() || self.files.pending.is_some() {
+            self.files
+                .error("another file is being written; wait for it to finish");
+            return;
+        }
+        let Some(path) = self.typed_path(dialog) else {
+            return;
+        };
+        self.files.message = None;
+        let result = match dialog {
+            Dialog::OpenModel => self.open_model(&path),
+            Dialog::SaveModel => self.save_model(path),
+            Dialog::ExportPredictions => self.export_predictions(path),
+            Dialog::ExportFigure => self.export_figure(path),
+            Dialog::OpenExperiment => self.open_experiment(&path),
+            Dialog::SaveExperiment => self.save_experiment(path),
+        };
+        if let Err(error) = result {
+            self.files.error(error);
+        }
+    }
+
+    /// Runs `produce` then the atomic write on a background thread.
+    fn spawn_write(
+        &mut self,
+        what: String,
+        path: PathBuf,
+        overwrite: Overwrite,
+        produce: Producer,
+    ) {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let wake = self.wake.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("write {what}"))
+            .spawn(move || {
+                let outcome = match produce() {
+                    Err(error) => WriteOutcome::Failed(error),
+                    Ok(bytes) => match write_atomic(&path, &bytes, overwrite) {
+                        Ok(()) => WriteOutcome::Written {
+                            path,
+                            bytes: bytes.len(),
+                        },
+                        Err(WriteError::AlreadyExists { path }) => WriteOutcome::Exists {
+                            path,
+                            bytes: Arc::new(bytes),
+                        },
+                        Err(error @ WriteError::Io { .. }) => {
+                            WriteOutcome::Failed(error.to_string())
+                        }
+                    },
+                };
+                let _ = tx.send(outcome);
+                if let Some(wake) = wake {
+                    wake();
+                }
+            });
+        match spawned {
+            Ok(_) => self.files.job = Some(WriteJob { what, result: rx }),
+            Err(error) => self
+                .files
+                .error(format!("cannot start the export thread: {error}")),
+        }
+    }
+
+    // ----- models ------------------------------------------------------------------------
+
+    fn save_model(&mut self, path: PathBuf) -> Result<(), String> {
+        let Some(model) = self.session.model.clone() else {
+            return Err("no model yet: train one (or open a model file) first".into());
+        };
+        let training = self.training_record(&model);
+        let producer: Producer = Box::new(move || {
+            Ok(ModelFile::from_model(&model, training)
+                .to_json()
+                .into_bytes())
+        });
+        self.spawn_write("model".into(), path, Overwrite::Refuse, producer);
+        Ok(())
+    }
+
+    /// The training record of the session's model: the opened file's when the model came
+    /// from a file, else built from the run.
+    fn training_record(&self, model: &Arc<Model>) -> Option<TrainingRecord> {
+        if let Some((opened, record)) = &self.files.opened_model
+            && Arc::ptr_eq(opened, model)
+        {
+            return record.clone();
+        }
+        let session = &self.session;
+        let (train_nll, test_nll, test_accuracy) = match session.final_scores {
+            Some(scores) => scores,
+            None => {
+                let last = session.history.last();
+                (
+                    last.map_or(f64::NAN, |r| r.train_nll),
+                    last.and_then(|r| r.test_nll),
+                    last.and_then(|r| r.test_accuracy),
+                )
+            }
+        };
+        let stop_reason = match &session.status {
+            RunStatus::Finished(reason) => reason.clone(),
+            RunStatus::Idle => String::new(),
+            _ => "saved during training (a snapshot)".into(),
+        };
+        let provenance = session.provenance.as_ref();
+        Some(TrainingRecord {
+            program_version: env!("CARGO_PKG_VERSION").into(),
+            data_source: provenance
+                .map_or_else(|| session.data_label.clone(), |p| p.data.describe()),
+            test_source: provenance.and_then(state::Provenance::describe_test),
+            config: session.config.clone(),
+            epochs_run: session.history.len(),
+            steps: session.steps,
+            train_seconds: session.train_secs,
+            stop_reason,
+            train_nll,
+            test_nll,
+            test_accuracy,
+            history: session.history.clone(),
+        })
+    }
+
+    fn open_model(&mut self, path: &Path) -> Result<(), String> {
+        if self.session.is_active() {
+            return Err("a training run is in progress: stop it before opening a model".into());
+        }
+        let (model, file) = load_model(path).map_err(|e| e.to_string())?;
+        let Some(data) = &self.data else {
+            return Err("load or generate data first".into());
+        };
+        if model.spec.x_names != data.train.x_names {
+            return Err(format!(
+                "{}: the model's inputs ({}) are not the data's inputs ({}); load matching data first",
+                path.display(),
+                model.spec.x_names.join(", "),
+                data.train.x_names.join(", ")
+            ));
+        }
+        let target_note = if model.spec.y_name != data.train.y_name {
+            format!(
+                " (note: the model predicts \"{}\", the data's target is \"{}\")",
+                model.spec.y_name, data.train.y_name
+            )
+        } else {
+            String::new()
+        };
+        let params: usize = file
+            .layers
+            .iter()
+            .map(|l| l.kernel.iter().map(Vec::len).sum::<usize>() + l.bias.len())
+            .sum();
+        let architecture = {
+            let mut parts: Vec<String> = file
+                .architecture
+                .hidden
+                .iter()
+                .map(|l| format!("Dense({}, {})", l.width, l.activation.name()))
+                .collect();
+            parts.push(format!("Dense({})", file.architecture.params_size));
+            parts.join(" → ")
+        };
+        let training = file.training.clone();
+        let model = Arc::new(model);
+        self.retire_worker();
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into(),
+        );
+        let mut session = Session {
+            status: RunStatus::Finished(format!("opened model {name}")),
+            data_label: training
+                .as_ref()
+                .map_or_else(|| name.clone(), |t| t.data_source.clone()),
+            ..Session::default()
+        };
+        if let Some(t) = &training {
+            session.config = t.config.clone();
+            session.history = t.history.clone();
+            session.epoch = t.history.last().map_or(0, |r| r.epoch);
+            session.steps = t.steps;
+            session.train_secs = if t.train_seconds.is_finite() {
+                t.train_seconds
+            } else {
+                0.0
+            };
+        }
+        session.set_model(model.clone(), None);
+        self.session = session;
+        self.sent_view = None;
+        self.view_job = None;
+        self.files.opened_model = Some((model, training.clone()));
+        self.files.model_info = Some(ModelInfo {
+            path: path.display().to_string(),
+            architecture,
+            head: file.architecture.head.label(),
+            inputs: file.architecture.inputs.join(", "),
+            target: file.architecture.target.clone(),
+            params,
+            training,
+        });
+        self.files.open = None;
+        self.files.ok(format!(
+            "Opened model {}: its predictions on the current data are shown{target_note}",
+            path.display()
+        ));
+        Ok(())
+    }
+
+    // ----- predictions -------------------------------------------------------------------
+
+    fn export_predictions(&mut self, path: PathBuf) -> Result<(), String> {
+        let model = self.model_for_data()?;
+        let Some(data) = &self.data else {
+            return Err("no data loaded".into());
+        };
+        let set = self.settings.export.predictions_set;
+        let train = data.train.clone();
+        let test = data.test.clone();
+        if set == PredictionSet::Test && test.is_none() {
+            return Err("there is no held-out set (set a held-out fraction above 0)".into());
+        }
+        let producer: Producer = Box::new(move || {
+            let (x, y) = match (set, &test) {
+                (PredictionSet::Train, _) => (train.x.clone(), train.y.clone()),
+                (PredictionSet::Test, Some(test)) => (test.x.clone(), test.y.clone()),
+                (PredictionSet::All, Some(test)) => (
+                    [train.x.as_slice(), test.x.as_slice()].concat(),
+                    [train.y.as_slice(), test.y.as_slice()].concat(),
+                ),
+                (_, None) => (train.x.clone(), train.y.clone()),
+            };
+            crate::export::predictions_csv(&model, &x, Some(&y))
+                .map_err(|e| format!("cannot write the predictions: {e}"))
+        });
+        self.spawn_write("predictions".into(), path, Overwrite::Refuse, producer);
+        Ok(())
+    }
+
+    /// The session's model, if it fits the loaded data.
+    fn model_for_data(&self) -> Result<Arc<Model>, String> {
+        if self.session.model.is_none() {
+            return Err("no model yet: train one (or open a model file) first".into());
+        }
+        self.drawable_model()
+            .cloned()
+            .ok_or_else(|| "the model's inputs are not the loaded data's inputs".into())
+    }
+
+    // ----- figures -----------------------------------------------------------------------
+
+    fn export_figure(&mut self, path: PathBuf) -> Result<(), String> {
+        let format = ImageFormat::from_path(&path).map_err(|e| e.to_string())?;
+        let export = &self.settings.export;
+        let options = RenderOptions {
+            width_px: export.figure_width_px,
+            height_px: export.figure_height_px,
+            dpi: (export.figure_dpi > 0.0).then_some(export.figure_dpi),
+        };
+        options.validate().map_err(|e| e.to_string())?;
+        let producer = match export.figure_kind {
+            kind @ (FigureKind::DataBands | FigureKind::DataDensity) => {
+                self.data_figure(kind, format, options)?
+            }
+            FigureKind::Posterior => self.posterior_figure(format, options)?,
+            FigureKind::Loss => {
+                let history = self.session.history.clone();
+                if history.is_empty() {
+                    return Err("no loss curves yet: train for at least one epoch".into());
+                }
+                let best_nll = self.best_nll;
+                Box::new(move || {
+                    let mut figure = LossFigure::new(&history);
+                    figure.best_nll = best_nll;
+                    render_figure(&Figure::Loss(figure), format, &options)
+                        .map_err(|e| e.to_string())
+                }) as Producer
+            }
+            FigureKind::Runs => {
+                let runs: Vec<(String, Vec<EpochRecord>)> = self
+                    .settings
+                    .runs
+                    .iter()
+                    .filter(|r| r.overlay)
+                    .map(|r| (run_label(r), r.epoch_records()))
+                    .collect();
+                if runs.is_empty() {
+                    return Err(
+                        "tick the runs to compare in the Runs table (the \"plot\" column)".into(),
+                    );
+                }
+                let best_nll = self.best_nll;
+                Box::new(move || {
+                    let curves = runs
+                        .iter()
+                        .map(|(label, history)| RunCurve {
+                            label: label.clone(),
+                            history,
+                        })
+                        .collect();
+                    let mut figure = RunsFigure::new(curves);
+                    figure.best_nll = best_nll;
+                    render_figure(&Figure::Runs(figure), format, &options)
+                        .map_err(|e| e.to_string())
+                })
+            }
+        };
+        self.spawn_write("figure".into(), path, Overwrite::Refuse, producer);
+        Ok(())
+    }
+
+    fn data_figure(
+        &self,
+        kind: FigureKind,
+        format: ImageFormat,
+        options: RenderOptions,
+    ) -> Result<Producer, String> {
+        let model = self.model_for_data()?;
+        let Some(data) = &self.data else {
+            return Err("no data loaded".into());
+        };
+        let view = &self.settings.view;
+        let classifier = model.head().is_classifier();
+        // The on-screen view (axes, ranges, other inputs), on a finer grid.
+        let mut spec: ViewSpec = state::view_spec(data, view, classifier);
+        if spec.plane_column.is_some() {
+            (spec.nx, spec.ny) = (200, 200);
+        } else {
+            (spec.nx, spec.ny) = (240, 200);
+        }
+        let train = view.show_train_points.then(|| data.train.clone());
+        let test = if view.show_test_points {
+            data.test.clone()
+        } else {
+            None
+        };
+        let truth: Option<Truth> = data.truth.clone().filter(|_| view.show_truth);
+        let mut plot = if kind == FigureKind::DataDensity {
+            DataPlotOptions::density()
+        } else {
+            DataPlotOptions::default()
+        };
+        plot.mean = view.show_mean;
+        plot.median = view.show_median;
+        plot.mode = view.show_mode;
+        plot.truth = view.show_truth;
+        if kind == FigureKind::DataBands {
+            plot.points = train.is_some() || test.is_some();
+        }
+        Ok(Box::new(move || {
+            let prediction = PredictionView::compute(&model, &spec);
+            let mut figure = DataFigure::for_model(&model, &prediction);
+            figure.train = train.as_deref();
+            figure.test = test.as_deref();
+            figure.truth = truth.as_ref();
+            figure.options = plot;
+            render_figure(&Figure::Data(figure), format, &options).map_err(|e| e.to_string())
+        }))
+    }
+
+    fn posterior_figure(
+        &self,
+        format: ImageFormat,
+        options: RenderOptions,
+    ) -> Result<Producer, String> {
+        let model = self.model_for_data()?;
+        let Some(data) = &self.data else {
+            return Err("no data loaded".into());
+        };
+        let row = state::x_star_row(data, &self.settings.view, model.head().is_classifier());
+        let truth = data.truth.clone().filter(|_| self.settings.view.show_truth);
+        Ok(Box::new(move || {
+            let predictive = model.predict(&row);
+            let mut figure = PosteriorFigure::for_model(&model, &predictive, row);
+            figure.truth = truth.as_ref();
+            // Weighted components as in the posterior panel (which always draws them).
+            render_figure(&Figure::Posterior(figure), format, &options).map_err(|e| e.to_string())
+        }))
+    }
+
+    // ----- experiments -------------------------------------------------------------------
+
+    fn save_experiment(&mut self, path: PathBuf) -> Result<(), String> {
+        let Some(data) = &self.data else {
+            return Err("no data loaded".into());
+        };
+        let Some(provenance) = data.provenance.clone() else {
+            return Err(
+                "the data file could not be read again to record its SHA-256; reload it".into(),
+            );
+        };
+        let mut experiment = Experiment::new(
+            provenance.data,
+            provenance.test,
+            self.settings.config.clone(),
+        );
+        experiment.runs = self
+            .settings
+            .runs
+            .iter()
+            .map(|r| experiment::RunRecord {
+                label: run_label(r),
+                config: r.config.clone(),
+                history: r.epoch_records(),
+                epochs_run: r.epochs_done,
+                steps: r.steps,
+                train_seconds: r.train_secs,
+                train_nll: r.train_nll.is_finite().then_some(r.train_nll),
+                test_nll: r.test_nll,
+                test_accuracy: r.test_accuracy,
+                stop_reason: r.stop_reason.clone(),
+            })
+            .collect();
+        let producer: Producer = Box::new(move || Ok(experiment.to_json().into_bytes()));
+        self.spawn_write("experiment".into(), path, Overwrite::Refuse, producer);
+        Ok(())
+    }
+
+    fn open_experiment(&mut self, path: &Path) -> Result<(), String> {
+        if self.session.is_active() {
+            return Err(
+                "a training run is in progress: stop it before opening an experiment".into(),
+            );
+        }
+        let experiment = load_experiment(path).map_err(|e| e.to_string())?;
+        let mut notes: Vec<String> = experiment
+            .check_sources()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let data_ok = notes.is_empty();
+        if data_ok {
+            match self.restore_data(&experiment) {
+                Ok(()) => {}
+                Err(note) => notes.push(note),
+            }
+        }
+        let kept_data = !notes.is_empty();
+        // Settings and the runs table come back even when the data cannot.
+        self.settings.config = experiment.config.clone();
+        if let Some(es) = experiment.config.early_stopping {
+            self.settings.patience = es.patience;
+        }
+        let data_label = experiment.data.describe();
+        self.settings.runs = experiment
+            .runs
+            .iter()
+            .map(|r| {
+                let id = self.settings.next_run_id;
+                self.settings.next_run_id += 1;
+                RunRecord {
+                    id,
+                    data_label: data_label.clone(),
+                    config: r.config.clone(),
+                    epochs_done: r.epochs_run,
+                    steps: r.steps,
+                    train_secs: r.train_seconds,
+                    train_nll: r.train_nll.unwrap_or(f64::NAN),
+                    test_nll: r.test_nll,
+                    test_accuracy: r.test_accuracy,
+                    reason: r
+                        .stop_reason
+                        .as_ref()
+                        .map_or_else(String::new, ToString::to_string),
+                    history: r
+                        .history
+                        .iter()
+                        .map(|e| (e.epoch, e.train_nll, e.test_nll))
+                        .collect(),
+                    overlay: false,
+                    records: r.history.clone(),
+                    stop_reason: r.stop_reason.clone(),
+                }
+            })
+            .collect();
+        let runs = experiment.runs.len();
+        let summary = format!(
+            "Opened experiment {}: settings and {runs} run{} restored",
+            path.display(),
+            if runs == 1 { "" } else { "s" }
+        );
+        if kept_data {
+            self.files.error(format!(
+                "{summary}, but the current data were kept: {}",
+                notes.join("; ")
+            ));
+        } else {
+            self.files.open = None;
+            self.files.ok(format!("{summary}; data: {data_label}"));
+        }
+        Ok(())
+    }
+
+    /// Puts the experiment's data source into the data controls and loads it; an error note
+    /// when it cannot (the current data stay).
+    fn restore_data(&mut self, experiment: &Experiment) -> Result<(), String> {
+        let (fraction, seed) = match &experiment.test {
+            TestSourceSpec::Split { fraction, seed } => (*fraction, *seed),
+            TestSourceSpec::None => (0.0, self.settings.data.split_seed),
+            TestSourceSpec::Separate { source } => {
+                return Err(format!(
+                    "its held-out data come from a separate source ({}), which the window cannot load; use the command line",
+                    source.describe()
+                ));
+            }
+        };
+        let previous = self.settings.data.clone();
+        let generation = self.data.as_ref().map(|d| d.generation);
+        self.data_error = None;
+        let data = &mut self.settings.data;
+        data.test_fraction = fraction;
+        data.split_seed = seed;
+        match &experiment.data {
+            DataSourceSpec::Preset { preset, params } => {
+                data.preset = *preset;
+                data.params = *params;
+                self.generate();
+            }
+            DataSourceSpec::File {
+                path,
+                roles,
+                missing,
+                ..
+            } => {
+                data.csv_path = path.display().to_string();
+                data.x_columns = roles.x.clone();
+                data.y_column = roles.y.clone();
+                data.drop_missing = *missing == MissingPolicy::DropRows;
+                self.load_file();
+            }
+        }
+        let loaded = self.data.as_ref().map(|d| d.generation) != generation;
+        if !loaded {
+            let error = self
+                .data_error
+                .take()
+                .unwrap_or_else(|| "the data could not be loaded".into());
+            self.settings.data = previous;
+            return Err(format!("its data could not be loaded: {error}"));
+        }
+        // The old model belongs to other data.
+        self.apply(Command::Reset);
+        Ok(())
+    }
+}
+
+fn run_label(run: &RunRecord) -> String {
+    format!(
+        "run {}: {} · {}",
+        run.id,
+        run.config.head.label(),
+        run.config.hidden_label()
+    )
+}
+
+fn human_bytes(n: usize) -> String {
+    if n < 10_000 {
+        format!("{n} bytes")
+    } else if n < 10_000_000 {
+        format!("{} kB", n / 1000)
+    } else {
+        format!("{} MB", n / 1_000_000)
+    }
+}

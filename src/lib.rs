@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod colormap;
 pub mod data;
 pub mod export;
 pub mod nn;

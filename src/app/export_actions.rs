@@ -508,6 +508,8 @@ impl WorkbenchApp {
         plot.median = view.show_median;
         plot.mode = view.show_mode;
         plot.truth = view.show_truth;
+        plot.colormap = view.colormap;
+        plot.heat_norm = view.heat_norm;
         if kind == FigureKind::DataBands {
             plot.points = train.is_some() || test.is_some();
         }

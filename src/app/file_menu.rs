@@ -433,7 +433,7 @@ fn dialog_ui(ui: &mut Ui, app: &mut WorkbenchApp, dialog: Dialog) {
             ui.label(
                 RichText::new(format!(
                     "{:.1} × {:.1} in at {dpi:.0} dpi. The format follows the extension: .png or .svg. \
-                     Heat maps use viridis on a square-root density scale.",
+                     Heat maps use the colour map and scaling chosen above the main plot.",
                     export.figure_width_px as f64 / dpi,
                     export.figure_height_px as f64 / dpi,
                 ))

@@ -506,28 +506,12 @@ impl PlotCaches {
                 }
             }
         } else {
-            let lut = settings.colormap.lut();
-            let global = view.grid.iter().copied().fold(0.0f32, f32::max);
-            let column_max: Vec<f32> = (0..nx)
-                .map(|i| {
-                    (0..ny)
-                        .map(|j| view.grid[j * nx + i])
-                        .fold(0.0f32, f32::max)
-                })
-                .collect();
-            for j in 0..ny {
-                for i in 0..nx {
-                    let scale = match settings.heat_norm {
-                        HeatNorm::PerColumn => column_max[i],
-                        HeatNorm::Global => global,
-                    };
-                    let v = view.grid[j * nx + i];
-                    let t = if scale > 0.0 && v.is_finite() {
-                        v / scale
-                    } else {
-                        0.0
-                    };
-                    let index = (t.clamp(0.0, 1.0) * 255.0).round() as usize;
+            let lut = colormap::lut(settings.colormap);
+            let (scaled, _) =
+                crate::colormap::normalize_density(&view.grid, nx, settings.heat_norm);
+            for (j, row) in scaled.chunks_exact(nx).enumerate() {
+                for (i, &t) in row.iter().enumerate() {
+                    let index = (t * 255.0).round() as usize;
                     pixels[(ny - 1 - j) * nx + i] = lut[index.min(255)];
                 }
             }

@@ -11,6 +11,7 @@ use crate::nn::{EpochRecord, Model, PredictionView, StopReason, TrainConfig, Vie
 use crate::worker::TrainingWorker;
 
 use super::colormap::Colormap;
+pub use crate::colormap::HeatNorm;
 
 /// Where the data comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -51,25 +52,6 @@ impl Default for DataSettings {
             x_columns: Vec::new(),
             y_column: String::new(),
             drop_missing: false,
-        }
-    }
-}
-
-/// How the heat map is scaled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub enum HeatNorm {
-    /// Each x column scaled by its own maximum: shows the shape of p(y|x) at every x.
-    #[default]
-    PerColumn,
-    /// One scale for the whole map: shows where the density is high overall.
-    Global,
-}
-
-impl HeatNorm {
-    pub fn label(self) -> &'static str {
-        match self {
-            HeatNorm::PerColumn => "per column",
-            HeatNorm::Global => "global",
         }
     }
 }

@@ -15,6 +15,7 @@ use super::common::{
     legend_entry, line_glyph,
 };
 use super::style::{self, Style, colors};
+use crate::colormap::{Colormap, HeatNorm, normalize_density, probability_rgb};
 use crate::data::{Dataset, Truth};
 use crate::nn::{Model, PredictionView, ViewSpec};
 
@@ -35,27 +36,10 @@ pub struct DataPlotOptions {
     /// Points drawn per dataset; above this an evenly strided subsample is drawn.
     pub max_points: usize,
     pub legend: LegendPosition,
-    /// How density maps to colour in the heat map.
-    pub density_scale: DensityScale,
-}
-
-/// Colour scale of the density heat map. The colour bar is labelled in density units either
-/// way; the square root shows the tails of a sharply peaked density.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub enum DensityScale {
-    Linear,
-    #[default]
-    Sqrt,
-}
-
-impl DensityScale {
-    /// Colour of density `v` relative to the top of the scale (`t = v / vmax`).
-    pub fn color(self, t: f64) -> (u8, u8, u8) {
-        match self {
-            DensityScale::Linear => style::colormap(t),
-            DensityScale::Sqrt => style::colormap(t.max(0.0).sqrt()),
-        }
-    }
+    /// Colour map of the density heat map (the window's choice when exported from it).
+    pub colormap: Colormap,
+    /// Per-column or global scaling of the density heat map, as on screen.
+    pub heat_norm: HeatNorm,
 }
 
 impl Default for DataPlotOptions {
@@ -70,7 +54,8 @@ impl Default for DataPlotOptions {
             truth: true,
             max_points: super::MAX_POINTS,
             legend: LegendPosition::UpperLeft,
-            density_scale: DensityScale::Sqrt,
+            colormap: Colormap::default(),
+            heat_norm: HeatNorm::default(),
         }
     }
 }
@@ -238,11 +223,12 @@ fn in_range(p: &(f64, f64, f64), x: &Range<f64>, y: &Range<f64>) -> bool {
 }
 
 /// Draws grid cells as rectangles, merging horizontal runs of one colour (small SVGs).
+/// Draws `values` (ny × nx, already scaled to [0, 1]) on the view's grid cells.
 fn draw_heatmap<DB: DrawingBackend>(
     chart: &mut Chart<'_, DB>,
     view: &PredictionView,
-    color_of: impl Fn(f64) -> (u8, u8, u8),
-    vmax: f64,
+    values: &[f32],
+    color_of: impl Fn(f32) -> [u8; 3],
 ) -> Result<(), FigureError> {
     let (nx, ny) = (view.xs.len(), view.ys.len());
     let edges = |v: &[f64], range: (f64, f64)| -> Vec<f64> {
@@ -258,14 +244,14 @@ fn draw_heatmap<DB: DrawingBackend>(
     for j in 0..ny {
         let mut i = 0;
         while i < nx {
-            let c = color_of(view.grid[j * nx + i] as f64 / vmax);
+            let c = color_of(values[j * nx + i]);
             let mut k = i + 1;
-            while k < nx && color_of(view.grid[j * nx + k] as f64 / vmax) == c {
+            while k < nx && color_of(values[j * nx + k]) == c {
                 k += 1;
             }
             rects.push(Rectangle::new(
                 [(xe[i], ye[j]), (xe[k], ye[j + 1])],
-                RGBColor(c.0, c.1, c.2).filled(),
+                RGBColor(c[0], c[1], c[2]).filled(),
             ));
             i = k;
         }
@@ -280,7 +266,7 @@ fn draw_colorbar<DB: DrawingBackend>(
     style: &Style,
     vmax: f64,
     label: &str,
-    color_of: impl Fn(f64) -> (u8, u8, u8),
+    color_of: impl Fn(f64) -> [u8; 3],
 ) -> Result<(), FigureError> {
     let tick = style.px(8.5);
     let mut chart = ChartBuilder::on(area)
@@ -310,7 +296,7 @@ fn draw_colorbar<DB: DrawingBackend>(
             let c = color_of(0.5 * (a + b));
             Rectangle::new(
                 [(0.0, a * vmax), (1.0, b * vmax)],
-                RGBColor(c.0, c.1, c.2).filled(),
+                RGBColor(c[0], c[1], c[2]).filled(),
             )
         }))
         .map_err(draw_error)?;
@@ -376,17 +362,26 @@ fn draw_regression<DB: DrawingBackend>(
     let x_range = view.spec.x_range.0..view.spec.x_range.1;
     let y_range = view.spec.y_range.0..view.spec.y_range.1;
     let mut chart = common::cartesian(&main, style, x_range, y_range, &fig.x_label, &fig.y_label)?;
-    let density_label = format!("p({} | {})", fig.target, fig.x_label);
     if let Some(bar) = bar {
-        let vmax = common::quantile(
-            &view.grid.iter().map(|&v| v as f64).collect::<Vec<_>>(),
-            0.995,
-        )
-        .filter(|v| *v > 0.0)
-        .unwrap_or(1.0);
-        let scale = opts.density_scale;
-        draw_heatmap(&mut chart, view, |t| scale.color(t), vmax)?;
-        draw_colorbar(&bar, style, vmax, &density_label, |t| scale.color(t))?;
+        let (scaled, global_max) = normalize_density(&view.grid, view.xs.len(), opts.heat_norm);
+        let map = opts.colormap;
+        draw_heatmap(&mut chart, view, &scaled, |t| map.rgb(t))?;
+        let (vmax, label) = match opts.heat_norm {
+            HeatNorm::Global => (
+                global_max as f64,
+                format!("p({} | {})", fig.target, fig.x_label),
+            ),
+            HeatNorm::PerColumn => (
+                1.0,
+                format!(
+                    "p({} | {}) / max over {}",
+                    fig.target, fig.x_label, fig.target
+                ),
+            ),
+        };
+        draw_colorbar(&bar, style, vmax.max(f64::MIN_POSITIVE), &label, |t| {
+            map.rgb(t as f32)
+        })?;
     }
     let xs = &view.xs;
     let c = &view.curves;
@@ -628,13 +623,13 @@ fn draw_plane<DB: DrawingBackend>(
     let x_range = view.spec.x_range.0..view.spec.x_range.1;
     let y_range = view.spec.y_range.0..view.spec.y_range.1;
     let mut chart = common::cartesian(&main, style, x_range, y_range, &fig.x_label, &fig.y_label)?;
-    draw_heatmap(&mut chart, view, style::probability_colormap, 1.0)?;
+    draw_heatmap(&mut chart, view, &view.grid, probability_rgb)?;
     draw_colorbar(
         &bar,
         style,
         1.0,
         &format!("p({} = 1 | inputs)", fig.target),
-        style::probability_colormap,
+        |p| probability_rgb(p as f32),
     )?;
     let radius = style.px(1.8).max(1.5) as i32;
     let plane = view.spec.plane_column;

@@ -20,11 +20,10 @@ use plotters::prelude::*;
 
 use super::atomic::{Overwrite, WriteError, write_atomic};
 pub use common::LegendPosition;
-pub use data_plot::{DataFigure, DataPlotOptions, DensityScale, suggest_view};
+pub use data_plot::{DataFigure, DataPlotOptions, suggest_view};
 pub use loss::LossFigure;
 pub use posterior::PosteriorFigure;
 pub use runs::{RunCurve, RunsFigure};
-pub use style::{colormap, probability_colormap};
 
 /// Points drawn per dataset before a deterministic, evenly strided subsample is taken.
 pub const MAX_POINTS: usize = 20_000;

@@ -22,54 +22,6 @@ pub fn ensure_font() -> Result<(), FigureError> {
     if ok { Ok(()) } else { Err(FigureError::Font) }
 }
 
-/// Viridis (perceptually uniform, colour-blind safe, prints well in grey): nine anchors of
-/// matplotlib's map, linearly interpolated.
-const VIRIDIS: [(u8, u8, u8); 9] = [
-    (0x44, 0x01, 0x54),
-    (0x47, 0x2c, 0x7a),
-    (0x3b, 0x51, 0x8b),
-    (0x2c, 0x71, 0x8e),
-    (0x21, 0x90, 0x8d),
-    (0x27, 0xad, 0x81),
-    (0x5c, 0xc8, 0x63),
-    (0xaa, 0xdc, 0x32),
-    (0xfd, 0xe7, 0x25),
-];
-
-/// Diverging blue – white – red for probabilities (white at p = 0.5), after ColorBrewer RdBu.
-const PROBABILITY: [(u8, u8, u8); 5] = [
-    (0x21, 0x66, 0xac),
-    (0x92, 0xc5, 0xde),
-    (0xf7, 0xf7, 0xf7),
-    (0xf4, 0xa5, 0x82),
-    (0xb2, 0x18, 0x2b),
-];
-
-fn interpolate(anchors: &[(u8, u8, u8)], t: f64) -> (u8, u8, u8) {
-    let t = if t.is_finite() {
-        t.clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    let last = anchors.len() - 1;
-    let pos = t * last as f64;
-    let i = (pos.floor() as usize).min(last.saturating_sub(1));
-    let f = pos - i as f64;
-    let mix = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * f).round() as u8;
-    let (a, b) = (anchors[i], anchors[(i + 1).min(last)]);
-    (mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
-}
-
-/// The density colour map (viridis) at `t` in [0, 1] (clamped; NaN reads as 0).
-pub fn colormap(t: f64) -> (u8, u8, u8) {
-    interpolate(&VIRIDIS, t)
-}
-
-/// The probability colour map for p(class 1): blue at 0, white at 0.5, red at 1.
-pub fn probability_colormap(p: f64) -> (u8, u8, u8) {
-    interpolate(&PROBABILITY, p)
-}
-
 /// Okabe–Ito colours (distinguishable with every common colour-vision deficiency).
 pub mod colors {
     use plotters::style::RGBColor;
@@ -154,22 +106,6 @@ impl Style {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn colormaps_hit_their_anchors_and_clamp() {
-        assert_eq!(colormap(0.0), VIRIDIS[0]);
-        assert_eq!(colormap(1.0), VIRIDIS[8]);
-        assert_eq!(colormap(0.5), VIRIDIS[4]);
-        assert_eq!(colormap(-3.0), VIRIDIS[0]);
-        assert_eq!(colormap(7.0), VIRIDIS[8]);
-        assert_eq!(colormap(f64::NAN), VIRIDIS[0]);
-        assert_eq!(probability_colormap(0.5), PROBABILITY[2]);
-        // Viridis gets lighter monotonically (perceptual ordering).
-        let lum =
-            |(r, g, b): (u8, u8, u8)| 0.2126 * r as f64 + 0.7152 * g as f64 + 0.0722 * b as f64;
-        let l: Vec<f64> = (0..=50).map(|i| lum(colormap(i as f64 / 50.0))).collect();
-        assert!(l.windows(2).all(|w| w[1] >= w[0] - 0.5), "{l:?}");
-    }
 
     #[test]
     fn the_bundled_font_registers() {

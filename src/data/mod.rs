@@ -16,6 +16,7 @@ mod inverse_sine;
 mod presets;
 mod select;
 #[cfg(test)]
+#[cfg(test)]
 mod shipped;
 mod split;
 mod table;

@@ -2,80 +2,15 @@
 
 #![cfg(feature = "gui")]
 
-use std::time::{Duration, Instant};
+mod common;
 
-use density_workbench::app::state::{DataSettings, Settings, SourceKind};
-use density_workbench::app::{LaunchOptions, WorkbenchApp};
-use density_workbench::data::{Preset, PresetParams};
-use density_workbench::nn::{Activation, Head, LayerSpec, TrainConfig};
-use egui_kittest::Harness;
+use common::{finished, harness, small_settings, step_until};
+
+use std::time::Duration;
+
+use density_workbench::data::Preset;
+use density_workbench::nn::{Activation, Head, LayerSpec};
 use egui_kittest::kittest::Queryable;
-
-/// A small, fast experiment: 600 lognormal rows, one narrow layer, 3 epochs.
-fn small_settings() -> Settings {
-    Settings {
-        data: DataSettings {
-            source: SourceKind::Preset,
-            preset: Preset::Lognormal,
-            params: PresetParams {
-                n: 600,
-                noise: 1.0,
-                seed: 0,
-            },
-            test_fraction: 0.5,
-            ..DataSettings::default()
-        },
-        config: TrainConfig {
-            hidden: vec![LayerSpec::new(16, Activation::Tanh)],
-            head: Head::Mixture { components: 3 },
-            epochs: 3,
-            batch_size: 32,
-            learning_rate: 1e-2,
-            threads: 1,
-            ..TrainConfig::default()
-        },
-        ..Settings::default()
-    }
-}
-
-fn harness(settings: Settings) -> Harness<'static, WorkbenchApp> {
-    let app = WorkbenchApp::new(settings, LaunchOptions::default());
-    let mut harness = Harness::builder()
-        .with_size([1500.0, 1100.0])
-        .with_context_setup(density_workbench::app::install_fonts)
-        .build_ui_state(
-            |ui, app: &mut WorkbenchApp| {
-                app.logic(ui.ctx());
-                app.ui_frame(ui);
-            },
-            app,
-        );
-    harness.run_ok();
-    harness
-}
-
-/// Steps frames until `done` holds (polling the worker), or fails after `timeout`.
-fn step_until(
-    harness: &mut Harness<'static, WorkbenchApp>,
-    timeout: Duration,
-    what: &str,
-    done: impl Fn(&Harness<'static, WorkbenchApp>) -> bool,
-) {
-    let started = Instant::now();
-    while !done(harness) {
-        assert!(started.elapsed() < timeout, "timed out waiting for {what}");
-        harness.step();
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    harness.step();
-}
-
-fn finished(h: &Harness<'static, WorkbenchApp>) -> bool {
-    matches!(
-        h.state().session.status,
-        density_workbench::app::state::RunStatus::Finished(_)
-    )
-}
 
 #[test]
 fn trains_a_small_model_and_shows_losses_and_the_posterior() {

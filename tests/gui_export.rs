@@ -3,75 +3,20 @@
 
 #![cfg(feature = "gui")]
 
+mod common;
+
+use common::{H, harness, small_settings, step_until};
+
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use density_workbench::app::file_menu::{FigureKind, PredictionSet};
-use density_workbench::app::state::{DataSettings, RunStatus, Settings, SourceKind};
-use density_workbench::app::{LaunchOptions, WorkbenchApp};
-use density_workbench::data::{Preset, PresetParams};
+use density_workbench::app::state::{RunStatus, SourceKind};
+use density_workbench::data::Preset;
 use density_workbench::export::experiment::load_experiment;
 use density_workbench::export::{prediction_columns, prediction_values};
-use density_workbench::nn::{Activation, Head, LayerSpec, TrainConfig};
-use egui_kittest::Harness;
+use density_workbench::nn::Head;
 use egui_kittest::kittest::Queryable;
-
-type H = Harness<'static, WorkbenchApp>;
-
-/// A small, fast experiment: 600 lognormal rows, one narrow layer, 3 epochs.
-fn small_settings() -> Settings {
-    Settings {
-        data: DataSettings {
-            source: SourceKind::Preset,
-            preset: Preset::Lognormal,
-            params: PresetParams {
-                n: 600,
-                noise: 1.0,
-                seed: 0,
-            },
-            test_fraction: 0.5,
-            ..DataSettings::default()
-        },
-        config: TrainConfig {
-            hidden: vec![LayerSpec::new(16, Activation::Tanh)],
-            head: Head::Mixture { components: 3 },
-            epochs: 3,
-            batch_size: 32,
-            learning_rate: 1e-2,
-            seed: 5,
-            threads: 1,
-            ..TrainConfig::default()
-        },
-        ..Settings::default()
-    }
-}
-
-fn harness(settings: Settings) -> H {
-    let app = WorkbenchApp::new(settings, LaunchOptions::default());
-    let mut harness = Harness::builder()
-        .with_size([1500.0, 1100.0])
-        .with_context_setup(density_workbench::app::install_fonts)
-        .build_ui_state(
-            |ui, app: &mut WorkbenchApp| {
-                app.logic(ui.ctx());
-                app.ui_frame(ui);
-            },
-            app,
-        );
-    harness.run_ok();
-    harness
-}
-
-fn step_until(h: &mut H, timeout: Duration, what: &str, done: impl Fn(&H) -> bool) {
-    let started = Instant::now();
-    while !done(h) {
-        assert!(started.elapsed() < timeout, "timed out waiting for {what}");
-        h.step();
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    h.step();
-    h.step();
-}
 
 fn train(h: &mut H) {
     h.get_by_label("Train").click();

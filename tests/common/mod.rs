@@ -1,0 +1,73 @@
+//! Helpers shared by the egui_kittest suites: a small experiment and a harness around the app.
+// Each test binary uses a different subset of these helpers.
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use density_workbench::app::state::{DataSettings, RunStatus, Settings, SourceKind};
+use density_workbench::app::{LaunchOptions, WorkbenchApp};
+use density_workbench::data::{Preset, PresetParams};
+use density_workbench::nn::{Activation, Head, LayerSpec, TrainConfig};
+use egui_kittest::Harness;
+
+pub type H = Harness<'static, WorkbenchApp>;
+
+/// A small, fast experiment: 600 lognormal rows, one narrow layer, 3 epochs.
+pub fn small_settings() -> Settings {
+    Settings {
+        data: DataSettings {
+            source: SourceKind::Preset,
+            preset: Preset::Lognormal,
+            params: PresetParams {
+                n: 600,
+                noise: 1.0,
+                seed: 0,
+            },
+            test_fraction: 0.5,
+            ..DataSettings::default()
+        },
+        config: TrainConfig {
+            hidden: vec![LayerSpec::new(16, Activation::Tanh)],
+            head: Head::Mixture { components: 3 },
+            epochs: 3,
+            batch_size: 32,
+            learning_rate: 1e-2,
+            threads: 1,
+            ..TrainConfig::default()
+        },
+        ..Settings::default()
+    }
+}
+
+/// The real app in a harness, driven the way eframe drives it (logic, then the layout).
+pub fn harness(settings: Settings) -> H {
+    let app = WorkbenchApp::new(settings, LaunchOptions::default());
+    let mut harness = Harness::builder()
+        .with_size([1500.0, 1100.0])
+        .with_context_setup(density_workbench::app::install_fonts)
+        .build_ui_state(
+            |ui, app: &mut WorkbenchApp| {
+                app.logic(ui.ctx());
+                app.ui_frame(ui);
+            },
+            app,
+        );
+    harness.run_ok();
+    harness
+}
+
+/// Steps frames until `done` holds (polling the worker), or fails after `timeout`.
+pub fn step_until(h: &mut H, timeout: Duration, what: &str, done: impl Fn(&H) -> bool) {
+    let started = Instant::now();
+    while !done(h) {
+        assert!(started.elapsed() < timeout, "timed out waiting for {what}");
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.step();
+    h.step();
+}
+
+pub fn finished(h: &H) -> bool {
+    matches!(h.state().session.status, RunStatus::Finished(_))
+}

@@ -59,12 +59,7 @@ pub fn main_plot_ui(ui: &mut Ui, app: &mut WorkbenchApp) {
     let x_col = spec.x_column;
     let second = plane.then(|| state::plane_column(view_settings, d));
     app.caches.update_points(data, x_col, second);
-    let model = app
-        .session
-        .model
-        .as_ref()
-        .filter(|m| m.spec.x_names == data.train.x_names)
-        .cloned();
+    let model = app.drawable_model().cloned();
     let view = app
         .session
         .view

@@ -738,10 +738,9 @@ impl WorkbenchApp {
                     .file_name()
                     .map_or(table.source.clone(), |n| n.to_string_lossy().into_owned());
                 let label = format!("{name} ({} → {})", roles.x.join(","), roles.y);
-                // Hashes the file for experiment files (re-reads it: a few ms per MB).
                 let path = std::path::Path::new(&table.source);
                 let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-                let source = DataSourceSpec::file(path, roles, policy).ok();
+                let source = Some(DataSourceSpec::for_table(&table, path, roles, policy));
                 self.install(
                     selection.dataset,
                     label,

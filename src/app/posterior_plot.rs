@@ -65,12 +65,7 @@ pub fn posterior_ui(ui: &mut Ui, app: &mut WorkbenchApp) {
         .collect::<Vec<_>>()
         .join(", ");
     ui.label(format!("at {row_text}"));
-    let model = app
-        .session
-        .model
-        .as_ref()
-        .filter(|m| m.spec.x_names == data.train.x_names)
-        .cloned();
+    let model = app.drawable_model().cloned();
     let mut key_row: Vec<u64> = row.iter().map(|v| v.to_bits()).collect();
     key_row.push(u64::from(app.settings.view.show_truth));
     let key = (

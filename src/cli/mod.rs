@@ -427,15 +427,20 @@ fn source_spec(
     loaded: &source::Loaded,
     missing: MissingPolicy,
 ) -> Result<DataSourceSpec> {
-    Ok(match loaded.preset {
-        Some((preset, params)) => DataSourceSpec::Preset { preset, params },
-        None => {
-            let roles = ColumnRoles {
-                x: loaded.dataset.x_names.clone(),
-                y: loaded.dataset.y_name.clone(),
-            };
-            DataSourceSpec::file(spec, roles, missing)?
-        }
+    let roles = ColumnRoles {
+        x: loaded.dataset.x_names.clone(),
+        y: loaded.dataset.y_name.clone(),
+    };
+    Ok(match (loaded.preset, &loaded.sha256) {
+        (Some((preset, params)), _) => DataSourceSpec::Preset { preset, params },
+        // The hash of the bytes that were parsed: no second read of the file.
+        (None, Some(sha256)) => DataSourceSpec::File {
+            path: spec.into(),
+            sha256: sha256.clone(),
+            roles,
+            missing,
+        },
+        (None, None) => DataSourceSpec::file(spec, roles, missing)?,
     })
 }
 

@@ -25,6 +25,8 @@ pub struct Loaded {
     pub dataset: Dataset,
     pub description: String,
     pub preset: Option<(Preset, PresetParams)>,
+    /// SHA-256 of the file's bytes as parsed (files only).
+    pub sha256: Option<String>,
 }
 
 pub fn parse_preset(spec: &str) -> Option<Result<Preset>> {
@@ -65,6 +67,7 @@ pub fn load(spec: &str, options: &SourceOptions) -> Result<Loaded> {
             dataset,
             description,
             preset: Some((preset, params)),
+            sha256: None,
         });
     }
     let table = load_table(Path::new(spec))?;
@@ -90,6 +93,7 @@ pub fn load(spec: &str, options: &SourceOptions) -> Result<Loaded> {
         dataset: selection.dataset,
         description: spec.to_string(),
         preset: None,
+        sha256: Some(table.sha256.clone()),
     })
 }
 

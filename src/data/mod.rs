@@ -26,5 +26,5 @@ pub use dataset::{ColumnStats, Dataset};
 pub use error::DataError;
 pub use presets::{Preset, PresetParams};
 pub use select::{ColumnRoles, MissingPolicy, ModelRows, Selection, is_missing};
-pub use table::{Table, load_table, parse_table};
+pub use table::{Table, load_table, parse_table, sha256_hex};
 pub use truth::Truth;

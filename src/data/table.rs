@@ -15,11 +15,23 @@ pub struct Table {
     pub source: String,
     /// Column names from the header row, trimmed, unique, non-empty.
     pub names: Vec<String>,
+    /// SHA-256 (lower-case hex) of the bytes the table was parsed from: identifies the exact
+    /// file content in experiment files without reading the file again.
+    pub sha256: String,
     delimiter: u8,
     /// Row-major cells, `n_rows() * names.len()`.
     cells: Vec<String>,
     /// 1-based line number in the file where each data row starts (the header is line 1).
     lines: Vec<u64>,
+}
+
+/// SHA-256 of `bytes` as lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Reads and parses a CSV/TSV file (see [`parse_table`]).
@@ -39,6 +51,7 @@ pub fn load_table(path: &Path) -> Result<Table, DataError> {
 /// one that splits the first data line into the same number of fields). A header row is
 /// required; cells are trimmed; blank lines are skipped; a UTF-8 byte-order mark is ignored.
 pub fn parse_table(bytes: &[u8], source: &str) -> Result<Table, DataError> {
+    let sha256 = sha256_hex(bytes);
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(DataError::EmptyFile {
@@ -107,6 +120,7 @@ pub fn parse_table(bytes: &[u8], source: &str) -> Result<Table, DataError> {
         });
     }
     Ok(Table {
+        sha256,
         source: source.to_string(),
         names,
         delimiter,
@@ -261,6 +275,22 @@ mod tests {
 
     fn parse(text: &str) -> Result<Table, DataError> {
         parse_table(text.as_bytes(), "data.csv")
+    }
+
+    #[test]
+    fn the_table_knows_the_hash_of_its_bytes() {
+        let bytes = b"x,y\n1,2\n3,4\n";
+        let table = parse_table(bytes, "t.csv").unwrap();
+        // sha256("x,y\n1,2\n3,4\n"), computed independently with `sha256sum`.
+        assert_eq!(
+            table.sha256,
+            "2a2b86e74ffd5e6a9b75e52a105cf9d02920837179f8e8961aa15411d380f7a3"
+        );
+        assert_eq!(table.sha256, sha256_hex(bytes));
+        assert_ne!(
+            parse_table(b"x,y\n1,2\n3,5\n", "t.csv").unwrap().sha256,
+            table.sha256
+        );
     }
 
     #[test]

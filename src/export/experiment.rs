@@ -19,11 +19,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::atomic::{Overwrite, WriteError, write_atomic};
 use crate::data::{
-    ColumnRoles, DataError, Dataset, MissingPolicy, Preset, PresetParams, load_table,
+    ColumnRoles, DataError, Dataset, MissingPolicy, Preset, PresetParams, Table, load_table,
+    sha256_hex,
 };
 use crate::nn::{EpochRecord, StopReason, TrainConfig, Trainer};
 
@@ -192,13 +192,6 @@ impl fmt::Display for DataCheck {
 }
 
 /// SHA-256 of bytes as lower-case hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// Re-hashes a file source; presets are always unchanged.
 pub fn check_data_source(spec: &DataSourceSpec) -> DataCheck {
     let DataSourceSpec::File { path, sha256, .. } = spec else {
@@ -245,6 +238,22 @@ impl DataSourceSpec {
             roles,
             missing,
         })
+    }
+
+    /// A file source for a table already read: the hash is that of the bytes that were parsed,
+    /// so a file edited after loading is noticed later instead of being recorded.
+    pub fn for_table(
+        table: &Table,
+        path: impl Into<PathBuf>,
+        roles: ColumnRoles,
+        missing: MissingPolicy,
+    ) -> DataSourceSpec {
+        DataSourceSpec::File {
+            path: path.into(),
+            sha256: table.sha256.clone(),
+            roles,
+            missing,
+        }
     }
 
     /// Generates or reads the dataset, refusing a file whose content changed.

@@ -1,7 +1,9 @@
-//! Memory over a long run: the training step must not grow memory from epoch to epoch.
-//! A counting global allocator sees every allocation of this test binary.
+//! Memory over a long run: the training step allocates nothing once its buffers exist, and
+//! memory does not grow from epoch to epoch. A counting global allocator sees every
+//! allocation of this test binary.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 
 use density_workbench::data::{Preset, PresetParams};
@@ -30,20 +32,29 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-#[test]
-fn live_memory_is_flat_across_epochs() {
+/// The seed mixture network on 4 096 inverse-sine rows.
+fn seed_network_trainer(threads: usize) -> Trainer {
     let data = Preset::InverseSine.generate(&PresetParams {
         n: 4096,
         noise: 1.0,
         seed: 0,
     });
+    let config = TrainConfig {
+        epochs: 10,
+        threads,
+        ..TrainConfig::default()
+    };
+    Trainer::new(config, &data, None).expect("valid")
+}
+
+/// The counters are global: tests in this file take turns so they only see their own work.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+#[test]
+fn live_memory_is_flat_across_epochs() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     for threads in [1, 2] {
-        let config = TrainConfig {
-            epochs: 10,
-            threads,
-            ..TrainConfig::default()
-        };
-        let mut trainer = Trainer::new(config, &data, None).expect("valid");
+        let mut trainer = seed_network_trainer(threads);
         trainer.run_epoch(); // warm-up: buffers reach their final size
         let live_before = LIVE_BYTES.load(Ordering::Relaxed);
         let allocations_before = ALLOCATIONS.load(Ordering::Relaxed);
@@ -62,8 +73,23 @@ fn live_memory_is_flat_across_epochs() {
             live_after - live_before
         );
         eprintln!(
-            "{threads} thread(s): {per_step:.1} allocations per step (temporary packing buffers of the matmul kernel), live memory change {} bytes over 5 epochs",
+            "{threads} thread(s): {per_step:.3} allocations per step including epoch ends, live memory change {} bytes over 5 epochs",
             live_after - live_before
         );
+    }
+}
+
+#[test]
+fn the_training_step_allocates_nothing() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    for threads in [1, 2] {
+        let mut trainer = seed_network_trainer(threads);
+        trainer.step(); // warm-up: buffers reach their final size
+        let allocations_before = ALLOCATIONS.load(Ordering::Relaxed);
+        for _ in 0..10 {
+            trainer.step();
+        }
+        let allocations = ALLOCATIONS.load(Ordering::Relaxed) - allocations_before;
+        assert_eq!(allocations, 0, "{threads} thread(s): 10 steps allocated");
     }
 }

@@ -204,9 +204,10 @@ fn normal_columns<T: Scalar>(y: &[T], floor: T, scratch: &mut HeadScratch<T>, gr
 
 simd_fn! {
 /// −logsumexp_k(log_softmax(logits)_k + log N(y; loc_k, σ_k)), column-wise over the rows.
+/// The row loops live in small functions taking each column as its own argument: arguments
+/// cannot alias, so every loop vectorises without run-time overlap checks.
 fn mixture_columns<T: Scalar>(k: usize, y: &[T], floor: T, scratch: &mut HeadScratch<T>, grad_scale: Option<T>) -> f64 {
     let rows = y.len();
-    let half = T::from_f64(0.5);
     let HeadScratch { columns, work, per_row, .. } = scratch;
     let (logits, pairs) = columns[..3 * k * rows].split_at_mut(k * rows);
     let (z_cols, rest) = work[..3 * k * rows].split_at_mut(k * rows);
@@ -219,32 +220,19 @@ fn mixture_columns<T: Scalar>(k: usize, y: &[T], floor: T, scratch: &mut HeadScr
     logit_sum.fill(T::zero());
     joint_sum.fill(T::zero());
     for c in 0..k {
-        let logit = &logits[c * rows..(c + 1) * rows];
-        let loc = &pairs[2 * c * rows..(2 * c + 1) * rows];
-        let raw = &pairs[(2 * c + 1) * rows..(2 * c + 2) * rows];
-        let z = &mut z_cols[c * rows..(c + 1) * rows];
-        let scale = &mut scale_cols[c * rows..(c + 1) * rows];
-        let joint = &mut joint_cols[c * rows..(c + 1) * rows];
-        for r in 0..rows {
-            let s = raw[r].softplus() + floor;
-            let zr = (y[r] - loc[r]) / s;
-            z[r] = zr;
-            scale[r] = s;
-            joint[r] = logit[r] - half * zr * zr - s.ln_fast();
-            max_logit[r] = max_logit[r].max(logit[r]);
-            max_joint[r] = max_joint[r].max(joint[r]);
-        }
+        let logit = &logits[c * rows..][..rows];
+        let (loc, raw) = pairs[2 * c * rows..][..2 * rows].split_at_mut(rows);
+        let z = &mut z_cols[c * rows..][..rows];
+        let scale = &mut scale_cols[c * rows..][..rows];
+        let joint = &mut joint_cols[c * rows..][..rows];
+        component_log_joint(Column { y, loc, logit }, raw, z, scale, joint, floor);
+        running_max(max_logit, logit);
+        running_max(max_joint, joint);
     }
     for c in 0..k {
-        let logit = &mut logits[c * rows..(c + 1) * rows];
-        let joint = &mut joint_cols[c * rows..(c + 1) * rows];
-        for r in 0..rows {
-            // From here on the logit column holds the unnormalised weight e^{l − max}.
-            logit[r] = (logit[r] - max_logit[r]).exp_fast();
-            logit_sum[r] = logit_sum[r] + logit[r];
-            joint[r] = (joint[r] - max_joint[r]).exp_fast();
-            joint_sum[r] = joint_sum[r] + joint[r];
-        }
+        // From here on the logit column holds the unnormalised weight e^{l − max}.
+        exp_shifted_and_sum(&mut logits[c * rows..][..rows], max_logit, logit_sum);
+        exp_shifted_and_sum(&mut joint_cols[c * rows..][..rows], max_joint, joint_sum);
     }
     let mut total = 0.0;
     for r in 0..rows {
@@ -254,27 +242,109 @@ fn mixture_columns<T: Scalar>(k: usize, y: &[T], floor: T, scratch: &mut HeadScr
     let Some(s) = grad_scale else {
         return total;
     };
-    for r in 0..rows {
-        logit_sum[r] = T::one() / logit_sum[r];
-        joint_sum[r] = T::one() / joint_sum[r];
-    }
+    invert(logit_sum);
+    invert(joint_sum);
     for c in 0..k {
-        let weight = &mut logits[c * rows..(c + 1) * rows];
-        let (loc_g, raw_g) = pairs[2 * c * rows..(2 * c + 2) * rows].split_at_mut(rows);
-        let z = &z_cols[c * rows..(c + 1) * rows];
-        let scale = &scale_cols[c * rows..(c + 1) * rows];
-        let joint = &joint_cols[c * rows..(c + 1) * rows];
-        for r in 0..rows {
-            let responsibility = joint[r] * joint_sum[r];
-            let w = weight[r] * logit_sum[r];
-            let sigmoid = raw_g[r].sigmoid(); // read the raw scale before overwriting it
-            weight[r] = (w - responsibility) * s;
-            loc_g[r] = -responsibility * z[r] / scale[r] * s;
-            raw_g[r] = responsibility * (T::one() - z[r] * z[r]) / scale[r] * sigmoid * s;
-        }
+        let weight = &mut logits[c * rows..][..rows];
+        let responsibility = &mut joint_cols[c * rows..][..rows];
+        scale_by(weight, logit_sum); // the mixture weight
+        scale_by(responsibility, joint_sum);
+        let (loc_g, raw_g) = pairs[2 * c * rows..][..2 * rows].split_at_mut(rows);
+        let z = &z_cols[c * rows..][..rows];
+        let scale = &scale_cols[c * rows..][..rows];
+        let input = GradInput { z, scale, responsibility };
+        component_grads(weight, loc_g, raw_g, input, s);
     }
     total
 }
+}
+
+/// Three read-only columns of one mixture component.
+struct Column<'a, T> {
+    y: &'a [T],
+    loc: &'a [T],
+    logit: &'a [T],
+}
+
+/// σ = softplus(raw) + floor, z = (y − loc)/σ, joint = logit − ½z² − ln σ (without ½ln 2π).
+/// The raw column is replaced by sigmoid(raw) = ∂σ/∂raw, all that the gradient needs of it.
+#[inline(always)]
+fn component_log_joint<T: Scalar>(
+    input: Column<T>,
+    raw: &mut [T],
+    z: &mut [T],
+    scale: &mut [T],
+    joint: &mut [T],
+    floor: T,
+) {
+    let half = T::from_f64(0.5);
+    let Column { y, loc, logit } = input;
+    for r in 0..y.len() {
+        let (softplus, sigmoid) = raw[r].softplus_and_sigmoid();
+        raw[r] = sigmoid;
+        let s = softplus + floor;
+        let zr = (y[r] - loc[r]) / s;
+        z[r] = zr;
+        scale[r] = s;
+        joint[r] = logit[r] - half * zr * zr - s.ln_fast();
+    }
+}
+
+#[inline(always)]
+fn running_max<T: Scalar>(max: &mut [T], column: &[T]) {
+    max.iter_mut().zip(column).for_each(|(m, &v)| *m = m.max(v));
+}
+
+/// column ← e^{column − max}; sum += column.
+#[inline(always)]
+fn exp_shifted_and_sum<T: Scalar>(column: &mut [T], max: &[T], sum: &mut [T]) {
+    for ((v, &m), total) in column.iter_mut().zip(max).zip(sum.iter_mut()) {
+        *v = (*v - m).exp_fast();
+        *total = *total + *v;
+    }
+}
+
+#[inline(always)]
+fn invert<T: Scalar>(values: &mut [T]) {
+    values.iter_mut().for_each(|v| *v = T::one() / *v);
+}
+
+#[inline(always)]
+fn scale_by<T: Scalar>(values: &mut [T], factors: &[T]) {
+    values
+        .iter_mut()
+        .zip(factors)
+        .for_each(|(v, &f)| *v = *v * f);
+}
+
+/// What the gradient of one component reads besides the columns it overwrites.
+struct GradInput<'a, T> {
+    z: &'a [T],
+    scale: &'a [T],
+    responsibility: &'a [T],
+}
+
+/// ∂NLL/∂(logit, loc, raw) of one component, times `s`, written over the weight, location and
+/// sigmoid(raw) columns.
+#[inline(always)]
+fn component_grads<T: Scalar>(
+    weight: &mut [T],
+    loc_g: &mut [T],
+    raw_g: &mut [T],
+    input: GradInput<T>,
+    s: T,
+) {
+    let GradInput {
+        z,
+        scale,
+        responsibility,
+    } = input;
+    for r in 0..weight.len() {
+        let sigmoid = raw_g[r];
+        weight[r] = (weight[r] - responsibility[r]) * s;
+        loc_g[r] = -responsibility[r] * z[r] / scale[r] * s;
+        raw_g[r] = responsibility[r] * (T::one() - z[r] * z[r]) / scale[r] * sigmoid * s;
+    }
 }
 
 #[cfg(test)]

@@ -160,6 +160,7 @@ impl Mlp {
             activations,
             delta,
             delta_prev,
+            transposed,
             ..
         } = ws;
         for (l, layer) in self.layers.iter().enumerate().rev() {
@@ -175,7 +176,7 @@ impl Mlp {
             if l > 0 {
                 let (w, _) = self.layer_params(l);
                 let prev = &mut delta_prev[..rows * layer.n_in];
-                gemm::matmul_a_bt(d, w, prev, rows, layer.n_out, layer.n_in);
+                gemm::matmul_a_bt(d, w, prev, (rows, layer.n_out, layer.n_in), transposed);
                 let below = &self.layers[l - 1];
                 below
                     .activation
@@ -193,30 +194,35 @@ pub struct Workspace {
     activations: Vec<Vec<f32>>,
     delta: Vec<f32>,
     delta_prev: Vec<f32>,
+    /// Weights of one layer, transposed for the backward product.
+    transposed: Vec<f32>,
     rows: usize,
 }
 
 impl Workspace {
     fn ensure(&mut self, mlp: &Mlp, rows: usize) {
         let layers = mlp.layers();
+        let widest = layers.iter().map(|l| l.n_out.max(l.n_in)).max();
+        let delta_len = rows * widest.unwrap_or(0);
+        let largest_layer = layers.iter().map(|l| l.n_in * l.n_out).max();
+        let transposed_len = largest_layer.unwrap_or(0);
         let fits = self.rows >= rows
             && self.activations.len() == layers.len()
             && self
                 .activations
                 .iter()
                 .zip(layers)
-                .all(|(a, l)| a.len() >= rows * l.n_out);
+                .all(|(a, l)| a.len() >= rows * l.n_out)
+            && self.delta.len() >= delta_len
+            && self.delta_prev.len() >= delta_len
+            && self.transposed.len() >= transposed_len;
         if fits {
             return;
         }
-        let widest = layers
-            .iter()
-            .map(|l| l.n_out.max(l.n_in))
-            .max()
-            .unwrap_or(0);
         self.activations = layers.iter().map(|l| vec![0.0; rows * l.n_out]).collect();
-        self.delta = vec![0.0; rows * widest];
-        self.delta_prev = vec![0.0; rows * widest];
+        self.delta = vec![0.0; delta_len];
+        self.delta_prev = vec![0.0; delta_len];
+        self.transposed = vec![0.0; transposed_len];
         self.rows = rows;
     }
 

@@ -1,7 +1,11 @@
 //! A tiny fork-join pool for the training step: `n − 1` helper threads each run lane `i` of a
-//! job while the calling thread runs lane 0. Steps come every few hundred microseconds, so the
-//! helpers spin briefly between jobs instead of sleeping: a futex wake-up per step would cost a
-//! sizeable part of the step. After `SPIN` without work they park until the next job.
+//! job while the calling thread runs lane 0. Steps come every few hundred microseconds, so a
+//! thread that waits (a helper for the next job, the caller for the helpers) spins briefly
+//! first: a futex sleep and wake-up on every join would cost a sizeable part of the step.
+//!
+//! The spin is short on purpose. When another process — the window's renderer, say — takes
+//! the core of one lane, its partner stops spinning and sleeps, so its core falls idle and the
+//! scheduler can move the preempted lane there instead of both waiting for the time slice.
 
 use std::cell::UnsafeCell;
 use std::sync::Arc;
@@ -9,8 +13,22 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::thread::{JoinHandle, Thread};
 use std::time::{Duration, Instant};
 
-/// How long an idle helper spins before parking.
-const SPIN: Duration = Duration::from_micros(300);
+/// How long a waiting thread spins before it sleeps. Longer than the usual imbalance between
+/// the lanes of one job (a few microseconds), far shorter than a scheduler time slice.
+const SPIN: Duration = Duration::from_micros(50);
+
+/// Spins until `done()` or for [`SPIN`], then sleeps until woken (`unpark`) and `done()`.
+fn wait_until(done: impl Fn() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        if started.elapsed() < SPIN {
+            std::hint::spin_loop();
+        } else {
+            // A timeout guards against a lost wake-up; wake-ups are normally prompt.
+            std::thread::park_timeout(Duration::from_millis(50));
+        }
+    }
+}
 
 type Job = dyn Fn(usize) + Sync + 'static;
 
@@ -22,10 +40,10 @@ struct Shared {
     /// A helper's job panicked.
     panicked: AtomicBool,
     stop: AtomicBool,
-    /// The current job, with its lifetime erased. Written only by `run` while no helper reads
-    /// it (between jobs); read by helpers only between the generation bump and their
-    /// `remaining` decrement, while `run` is blocked waiting for them.
-    job: UnsafeCell<Option<&'static Job>>,
+    /// The current job, with its lifetime erased, and the thread waiting for it. Written only
+    /// by `run` while no helper reads them (between jobs); read by helpers only between the
+    /// generation bump and their `remaining` decrement, while `run` is waiting for them.
+    job: UnsafeCell<Option<(&'static Job, Thread)>>,
 }
 
 // SAFETY: `job` is accessed following the protocol described on the field; everything else is
@@ -70,10 +88,8 @@ impl LanePool {
         // this `run` does not return before every helper has finished with it, so the erased
         // borrow never outlives `job`.
         unsafe {
-            *shared.job.get() = Some(std::mem::transmute::<
-                &'job (dyn Fn(usize) + Sync + 'job),
-                &'static Job,
-            >(job));
+            let job = std::mem::transmute::<&'job (dyn Fn(usize) + Sync + 'job), &'static Job>(job);
+            *shared.job.get() = Some((job, std::thread::current()));
         }
         shared
             .remaining
@@ -84,14 +100,7 @@ impl LanePool {
         }
         // Lane 0 may panic too; the helpers must still be waited for before unwinding.
         let own = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(0)));
-        let started = Instant::now();
-        while shared.remaining.load(Ordering::Acquire) != 0 {
-            if started.elapsed() < SPIN {
-                std::hint::spin_loop();
-            } else {
-                std::thread::yield_now();
-            }
-        }
+        wait_until(|| shared.remaining.load(Ordering::Acquire) == 0);
         // SAFETY: every helper is done with the job.
         unsafe {
             *shared.job.get() = None;
@@ -108,32 +117,29 @@ impl LanePool {
 fn helper_loop(shared: &Shared, lane: usize) {
     let mut seen = 0;
     loop {
-        let idle_since = Instant::now();
-        let generation = loop {
-            if shared.stop.load(Ordering::Acquire) {
-                return;
-            }
-            let g = shared.generation.load(Ordering::Acquire);
-            if g != seen {
-                break g;
-            }
-            if idle_since.elapsed() < SPIN {
-                std::hint::spin_loop();
-            } else {
-                std::thread::park_timeout(Duration::from_millis(50));
-            }
-        };
-        seen = generation;
-        // SAFETY: the generation bump (Acquire above) happened after `run` stored the job,
-        // and `run` keeps it alive until `remaining` reaches zero.
-        let job = unsafe { *shared.job.get() };
-        if let Some(job) = job {
-            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(lane)));
-            if outcome.is_err() {
-                shared.panicked.store(true, Ordering::Relaxed);
-            }
+        wait_until(|| {
+            shared.stop.load(Ordering::Acquire) || shared.generation.load(Ordering::Acquire) != seen
+        });
+        if shared.stop.load(Ordering::Acquire) {
+            return;
         }
-        shared.remaining.fetch_sub(1, Ordering::Release);
+        seen = shared.generation.load(Ordering::Acquire);
+        // SAFETY: the generation bump (Acquire above) happened after `run` stored the job,
+        // and `run` keeps it alive until `remaining` reaches zero. The waiter is cloned before
+        // that decrement, after which `run` may already be storing the next job.
+        let current = unsafe { (*shared.job.get()).clone() };
+        let Some((job, waiter)) = current else {
+            shared.remaining.fetch_sub(1, Ordering::Release);
+            continue;
+        };
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(lane)));
+        if outcome.is_err() {
+            shared.panicked.store(true, Ordering::Relaxed);
+        }
+        if shared.remaining.fetch_sub(1, Ordering::Release) == 1 {
+            // The last helper to finish wakes `run` if it has stopped spinning (cheap if not).
+            waiter.unpark();
+        }
     }
 }
 

@@ -38,9 +38,9 @@ pub const STORAGE_KEY: &str = "density-workbench";
 /// Time the UI spends taking worker events per frame.
 const DRAIN_BUDGET: Duration = Duration::from_millis(3);
 /// The worker's news is shown at most this often (4 frames/s). Without a GPU every frame is
-/// rendered in software on the CPU that training needs: at 10 frames/s the seed model trained
-/// at ~65 % of the headless speed, at 4 frames/s at 70–87 % (2 cores, Xvfb). User input
-/// still repaints at once.
+/// rendered in software on the CPU that training needs: under Xvfb on 2 cores the seed model
+/// trained at ~80 % of the headless speed at 4 frames/s, ~84 % at 2, ~97 % with no frames.
+/// User input still repaints at once.
 const WAKE_INTERVAL: Duration = Duration::from_millis(250);
 
 /// The automatic run starts this long after the first frame, as a person would press Train:

@@ -244,8 +244,8 @@ impl WorkerLoop {
             history: trainer.history().to_vec(),
             steps: trainer.steps(),
             train_secs: trainer.train_secs(),
-            train_scores: model.score(train),
-            test_scores: test.map(|t| model.score(t)),
+            train_scores: trainer.score(train),
+            test_scores: test.map(|t| trainer.score(t)),
             model,
         };
         self.emit(Event::Finished(Box::new(outcome)));

@@ -157,32 +157,70 @@ impl Model {
 
     /// Mean NLL (original units) and, for the classifier, accuracy at threshold 0.5.
     pub fn score(&self, data: &Dataset) -> Scores {
+        let mut ws = Workspace::default();
+        let mut xs = Vec::new();
+        let chunks = (0..score_chunks(data)).map(|c| self.score_chunk(data, c, &mut ws, &mut xs));
+        self.scores_from_chunks(data, chunks)
+    }
+
+    /// Summed NLL (standardised units) and correct classifications of chunk `c` of `data`
+    /// (see [`score_chunks`]); `ws` and `xs` are reusable buffers.
+    pub fn score_chunk(
+        &self,
+        data: &Dataset,
+        c: usize,
+        ws: &mut Workspace,
+        xs: &mut Vec<f32>,
+    ) -> ChunkScore {
         let d = self.n_inputs().max(1);
         let head = self.spec.head;
-        let floor = self.spec.sigma_floor as f32;
-        let mut total = 0.0;
-        let mut correct = 0usize;
-        let mut row = 0;
-        self.for_each_output_chunk(&data.x, |outputs| {
-            let rows = outputs.len() / head.params_size();
-            let y = self.standardize_targets(&data.y[row..row + rows]);
-            total += head.nll_sum(outputs, &y, floor, None);
-            if head.is_classifier() {
-                correct += outputs
-                    .iter()
-                    .zip(&y)
-                    .filter(|&(&l, &t)| (l > 0.0) == (t > 0.5))
-                    .count();
-            }
-            row += rows;
-        });
+        let rows = c * EVAL_CHUNK_ROWS..((c + 1) * EVAL_CHUNK_ROWS).min(data.len());
+        self.standardize_inputs(&data.x[rows.start * d..rows.end * d], xs);
+        let outputs = self.mlp.forward(xs, rows.len(), ws);
+        let y = self.standardize_targets(&data.y[rows]);
+        let nll_sum = head.nll_sum(outputs, &y, self.spec.sigma_floor as f32, None);
+        let correct = if head.is_classifier() {
+            outputs
+                .iter()
+                .zip(&y)
+                .filter(|&(&l, &t)| (l > 0.0) == (t > 0.5))
+                .count()
+        } else {
+            0
+        };
+        ChunkScore { nll_sum, correct }
+    }
+
+    /// The scores of `data` from its chunks' scores, summed in chunk order so that the total
+    /// does not depend on which thread scored which chunk.
+    pub fn scores_from_chunks(
+        &self,
+        data: &Dataset,
+        chunks: impl IntoIterator<Item = ChunkScore>,
+    ) -> Scores {
+        let (mut total, mut correct) = (0.0, 0);
+        for chunk in chunks {
+            total += chunk.nll_sum;
+            correct += chunk.correct;
+        }
         let n = data.len().max(1) as f64;
-        debug_assert_eq!(row * d, data.x.len());
         Scores {
             nll: total / n + self.nll_offset(),
-            accuracy: head.is_classifier().then(|| correct as f64 / n),
+            accuracy: self.spec.head.is_classifier().then(|| correct as f64 / n),
         }
     }
+}
+
+/// Number of chunks [`Model::score_chunk`] splits `data` into.
+pub fn score_chunks(data: &Dataset) -> usize {
+    data.len().div_ceil(EVAL_CHUNK_ROWS)
+}
+
+/// One chunk's part of [`Scores`].
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ChunkScore {
+    pub nll_sum: f64,
+    pub correct: usize,
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@
 //! chunks depend only on the seed and the thread count, and the per-thread gradients are summed
 //! in a fixed order, so the same (seed, threads) gives the same run bit for bit.
 
-use std::sync::{Mutex, RwLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::Instant;
 
 use rand::SeedableRng;
@@ -18,7 +19,7 @@ use super::config::{ConfigError, TrainConfig};
 use super::head::{Head, HeadScratch};
 use super::lanes::LanePool;
 use super::mlp::Workspace;
-use super::model::{Model, ModelSpec, Scores};
+use super::model::{ChunkScore, Model, ModelSpec, Scores, score_chunks};
 use super::scaler::Scaler;
 use crate::data::Dataset;
 
@@ -96,6 +97,8 @@ struct Lane {
     head: HeadScratch<f32>,
     grads: Vec<f32>,
     loss_sum: f64,
+    /// Standardised inputs of the chunk being scored.
+    eval_x: Vec<f32>,
 }
 
 /// Data already standardised to the network's f32 units.
@@ -185,6 +188,7 @@ impl Trainer {
                     head: HeadScratch::default(),
                     grads: vec![0.0; n_params],
                     loss_sum: 0.0,
+                    eval_x: Vec::new(),
                 })
             })
             .collect();
@@ -331,9 +335,31 @@ impl Trainer {
         self.stop.get_or_insert(StopReason::Completed)
     }
 
-    /// Scores of the current model on a dataset (original units).
+    /// Scores of the current model on a dataset (original units): the same numbers as
+    /// [`Model::score`], with the chunks shared out among the training threads.
     pub fn score(&self, data: &Dataset) -> Scores {
-        self.model.score(data)
+        let n_chunks = score_chunks(data);
+        let next = AtomicUsize::new(0);
+        let results = Mutex::new(vec![ChunkScore::default(); n_chunks]);
+        let (model, lanes) = (&self.model, &self.lanes);
+        run_lanes(&self.pool, &|i| {
+            let Some(Ok(mut lane)) = lanes.get(i).map(|l| l.write()) else {
+                return;
+            };
+            let Lane { ws, eval_x, .. } = &mut *lane;
+            loop {
+                let c = next.fetch_add(1, Ordering::Relaxed);
+                if c >= n_chunks {
+                    break;
+                }
+                let score = model.score_chunk(data, c, ws, eval_x);
+                if let Ok(mut r) = results.lock() {
+                    r[c] = score;
+                }
+            }
+        });
+        let results = results.into_inner().unwrap_or_else(PoisonError::into_inner);
+        self.model.scores_from_chunks(data, results)
     }
 
     fn gather(&mut self, start: usize, end: usize) {
@@ -448,7 +474,7 @@ impl Trainer {
         self.cursor = 0;
         self.epoch += 1;
         let n = self.order.len() as f64;
-        let test_scores = self.test.as_ref().map(|t| self.model.score(t));
+        let test_scores = self.test.as_ref().map(|t| self.score(t));
         let record = EpochRecord {
             epoch: self.epoch,
             steps: self.steps,
@@ -582,6 +608,24 @@ mod tests {
             threads: 1,
             ..TrainConfig::default()
         }
+    }
+
+    #[test]
+    fn scoring_on_the_lanes_gives_the_model_scores_exactly() {
+        // 10 000 rows are three scoring chunks; two lanes share them out.
+        let train = line(2_000, 0);
+        let test = line(10_000, 7);
+        let config = TrainConfig {
+            epochs: 1,
+            threads: 2,
+            ..TrainConfig::default()
+        };
+        let mut trainer = Trainer::new(config, &train, Some(&test)).expect("valid");
+        let record = trainer.run_epoch().expect("one epoch");
+        assert_eq!(trainer.threads(), 2);
+        let expected = trainer.model().score(&test);
+        assert_eq!(trainer.score(&test), expected);
+        assert_eq!(record.test_nll, Some(expected.nll));
     }
 
     #[test]

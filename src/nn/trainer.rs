@@ -97,6 +97,8 @@ struct Lane {
     head: HeadScratch<f32>,
     grads: Vec<f32>,
     loss_sum: f64,
+    /// Buffers for scoring, apart from the step's so that these stay small and cache-warm.
+    eval_ws: Workspace,
     /// Standardised inputs of the chunk being scored.
     eval_x: Vec<f32>,
 }
@@ -188,6 +190,7 @@ impl Trainer {
                     head: HeadScratch::default(),
                     grads: vec![0.0; n_params],
                     loss_sum: 0.0,
+                    eval_ws: Workspace::default(),
                     eval_x: Vec::new(),
                 })
             })
@@ -346,13 +349,15 @@ impl Trainer {
             let Some(Ok(mut lane)) = lanes.get(i).map(|l| l.write()) else {
                 return;
             };
-            let Lane { ws, eval_x, .. } = &mut *lane;
+            let Lane {
+                eval_ws, eval_x, ..
+            } = &mut *lane;
             loop {
                 let c = next.fetch_add(1, Ordering::Relaxed);
                 if c >= n_chunks {
                     break;
                 }
-                let score = model.score_chunk(data, c, ws, eval_x);
+                let score = model.score_chunk(data, c, eval_ws, eval_x);
                 if let Ok(mut r) = results.lock() {
                     r[c] = score;
                 }

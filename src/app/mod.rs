@@ -39,7 +39,7 @@ pub const STORAGE_KEY: &str = "density-workbench";
 const DRAIN_BUDGET: Duration = Duration::from_millis(3);
 /// The worker's news is shown at most this often (4 frames/s). Without a GPU every frame is
 /// rendered in software on the CPU that training needs: under Xvfb on 2 cores the seed model
-/// trained at ~80 % of the headless speed at 4 frames/s, ~84 % at 2, ~97 % with no frames.
+/// trained at 74–80 % of the headless speed at 4 frames/s, ~84 % at 2, ~97 % with no frames.
 /// User input still repaints at once.
 const WAKE_INTERVAL: Duration = Duration::from_millis(250);
 

@@ -606,7 +606,7 @@ fn draw_bernoulli<DB: DrawingBackend>(
     )?;
     legend_entry(
         &mut chart,
-        &format!("p({} = 1 | {})", fig.target, fig.x_label),
+        &y_label,
         line_glyph(style, style::MEAN_COLOR, width),
     )?;
     common::legend(&mut chart, style, opts.legend)

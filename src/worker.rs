@@ -10,8 +10,8 @@ use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
 use crate::data::Dataset;
 use crate::nn::{
-    ConfigError, EpochRecord, Model, PredictionView, Scores, StopReason, TrainConfig, Trainer,
-    ViewSpec,
+    ConfigError, EpochRecord, Model, PredictionView, Scores, SpareCore, StopReason, TrainConfig,
+    Trainer, ViewSpec,
 };
 
 /// The UI's wake-up call (in the app: `ctx.request_repaint()`).
@@ -81,6 +81,7 @@ pub struct TrainingWorker {
     commands: Sender<Command>,
     events: Receiver<Event>,
     handle: Option<JoinHandle<()>>,
+    spare_core: Arc<SpareCore>,
 }
 
 impl TrainingWorker {
@@ -95,6 +96,8 @@ impl TrainingWorker {
         config.validate(&train, test.as_deref())?;
         let (command_tx, command_rx) = crossbeam_channel::unbounded();
         let (event_tx, event_rx) = crossbeam_channel::unbounded();
+        let spare_core = Arc::new(SpareCore::default());
+        let spare = spare_core.clone();
         let handle = std::thread::Builder::new()
             .name("training".into())
             .spawn(move || {
@@ -103,6 +106,7 @@ impl TrainingWorker {
                     commands: command_rx,
                     wake,
                     view,
+                    spare,
                     paused: false,
                     epoch_then_pause: false,
                 };
@@ -113,7 +117,14 @@ impl TrainingWorker {
             commands: command_tx,
             events: event_rx,
             handle,
+            spare_core,
         })
+    }
+
+    /// Ask for a core through this while the training threads should leave one free (the
+    /// window does, while it paints a frame).
+    pub fn spare_core(&self) -> &Arc<SpareCore> {
+        &self.spare_core
     }
 
     /// Sends a command; a worker that has finished ignores it.
@@ -158,6 +169,7 @@ struct WorkerLoop {
     commands: Receiver<Command>,
     wake: WakeFn,
     view: Option<ViewSpec>,
+    spare: Arc<SpareCore>,
     paused: bool,
     epoch_then_pause: bool,
 }
@@ -172,6 +184,7 @@ impl WorkerLoop {
         let Ok(mut trainer) = Trainer::new(config, train, test) else {
             return; // validated in spawn(); cannot fail here
         };
+        trainer.spare_core_on_request(self.spare.clone());
         self.emit(Event::Started {
             steps_per_epoch: trainer.steps_per_epoch(),
             epochs: trainer.config().epochs,

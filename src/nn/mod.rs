@@ -27,3 +27,4 @@ pub use trainer::{EpochRecord, StepReport, StopReason, Trainer};
 pub mod view;
 pub use view::{Curves, PredictionView, ViewSpec};
 pub mod lanes;
+pub use lanes::SpareCore;

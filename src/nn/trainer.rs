@@ -6,7 +6,7 @@
 //! in a fixed order, so the same (seed, threads) gives the same run bit for bit.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Instant;
 
 use rand::SeedableRng;
@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::adam::{Adam, AdamConfig};
 use super::config::{ConfigError, TrainConfig};
 use super::head::{Head, HeadScratch};
-use super::lanes::LanePool;
+use super::lanes::{LanePool, SpareCore};
 use super::mlp::Workspace;
 use super::model::{ChunkScore, Model, ModelSpec, Scores, score_chunks};
 use super::scaler::Scaler;
@@ -251,6 +251,13 @@ impl Trainer {
 
     pub fn steps_per_epoch(&self) -> usize {
         self.order.len().div_ceil(self.config.batch_size)
+    }
+
+    /// While `spare` is requested, training runs on one thread fewer (same results).
+    pub fn spare_core_on_request(&mut self, spare: Arc<SpareCore>) {
+        if let Some(pool) = &mut self.pool {
+            pool.spare_core_on_request(spare);
+        }
     }
 
     pub fn train_secs(&self) -> f64 {
@@ -631,6 +638,34 @@ mod tests {
         let expected = trainer.model().score(&test);
         assert_eq!(trainer.score(&test), expected);
         assert_eq!(record.test_nll, Some(expected.nll));
+    }
+
+    #[test]
+    fn lending_a_core_to_the_window_changes_no_result() {
+        // Two lanes; while the spare core is requested, lane 1 runs on the calling thread.
+        let (train, test) = (line(3_000, 0), line(500, 5_000));
+        let config = TrainConfig {
+            epochs: 2,
+            threads: 2,
+            ..TrainConfig::default()
+        };
+        let run = |spare: Option<Arc<SpareCore>>| {
+            let mut t = Trainer::new(config.clone(), &train, Some(&test)).expect("valid");
+            assert_eq!(t.threads(), 2);
+            if let Some(spare) = spare {
+                t.spare_core_on_request(spare);
+            }
+            t.run(|_| {});
+            let history: Vec<_> = t
+                .history()
+                .iter()
+                .map(|r| (r.train_nll, r.test_nll))
+                .collect();
+            (history, t.model().mlp.params.clone())
+        };
+        let spare = Arc::new(SpareCore::default());
+        spare.request(std::time::Duration::from_secs(3600));
+        assert_eq!(run(Some(spare)), run(None));
     }
 
     #[test]

@@ -1,21 +1,26 @@
 //! UI frame-time measurement (`DW_FRAME_STATS=path`): the wall time the UI thread spends in
 //! each frame's `logic` + `ui`, summarised as median and 95th percentile on exit.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Default)]
 pub struct FrameStats {
     all_ms: Vec<f64>,
     training_ms: Vec<f64>,
+    /// Start of the first and the last frame drawn while training.
+    training_span: Option<(Instant, Instant)>,
     steps_per_sec: Option<f64>,
 }
 
 impl FrameStats {
-    pub fn record(&mut self, elapsed: Duration, training: bool) {
+    /// One frame that began at `started` and took `elapsed`.
+    pub fn record(&mut self, started: Instant, elapsed: Duration, training: bool) {
         let ms = elapsed.as_secs_f64() * 1e3;
         self.all_ms.push(ms);
         if training {
             self.training_ms.push(ms);
+            let first = self.training_span.map_or(started, |(first, _)| first);
+            self.training_span = Some((first, started));
         }
     }
 
@@ -35,6 +40,13 @@ impl FrameStats {
                 "{name}: {} frames, median {median:.2} ms, p95 {p95:.2} ms, max {max:.2} ms\n",
                 values.len()
             ));
+        }
+        if let Some((first, last)) = self.training_span {
+            let secs = (last - first).as_secs_f64();
+            if secs > 0.0 {
+                let rate = (self.training_ms.len() - 1) as f64 / secs;
+                out.push_str(&format!("frame rate while training: {rate:.1} frames/s\n"));
+            }
         }
         if let Some(rate) = self.steps_per_sec {
             out.push_str(&format!("training throughput: {rate:.1} steps/s\n"));
@@ -64,11 +76,18 @@ mod tests {
     #[test]
     fn summary_reports_median_and_p95() {
         let mut stats = FrameStats::default();
+        let start = Instant::now();
         for ms in 1..=100 {
-            stats.record(Duration::from_millis(ms), ms > 50);
+            // One frame every 100 ms.
+            let started = start + Duration::from_millis(100 * ms);
+            stats.record(started, Duration::from_millis(ms), ms > 50);
         }
         let text = stats.summary();
         assert!(text.contains("all frames: 100 frames, median 51.00 ms, p95 95.00 ms"));
         assert!(text.contains("while training: 50 frames"));
+        assert!(
+            text.contains("frame rate while training: 10.0 frames/s"),
+            "{text}"
+        );
     }
 }

@@ -155,12 +155,26 @@ fn pause_resume_and_stop() {
     step_until(&mut h, Duration::from_secs(30), "losses", |h| {
         !h.state().session.step_losses.is_empty()
     });
+    // A frame drawn while training asks the trainer for a core. Without OpenGL no paint
+    // callback gives it back, so the request stands until it lapses.
+    let spare = |h: &common::H| {
+        h.state()
+            .session
+            .worker
+            .as_ref()
+            .is_some_and(|w| w.spare_core().is_requested())
+    };
+    h.step();
+    assert!(spare(&h), "a frame while training borrows a core");
     h.get_by_label("Pause").click();
     h.step();
     step_until(&mut h, Duration::from_secs(30), "the pause", |h| {
         h.query_by_label("Resume").is_some()
     });
     assert!(h.query_by_label("Paused").is_some());
+    std::thread::sleep(Duration::from_millis(150));
+    h.step();
+    assert!(!spare(&h), "paused frames leave training's cores alone");
     let steps = h.state().session.step_losses.len();
     for _ in 0..20 {
         h.step();

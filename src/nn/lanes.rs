@@ -154,9 +154,10 @@ impl LanePool {
     pub fn run<'job>(&self, job: &'job (dyn Fn(usize) + Sync + 'job)) {
         let shared = &*self.shared;
         let participants = self.participants();
-        // SAFETY: no helper reads `job` now (the previous `run` waited for all of them), and
-        // this `run` does not return before every helper has finished with it, so the erased
-        // borrow never outlives `job`.
+        // SAFETY: no helper reads `job` now (the previous `run` waited for all of its
+        // participants; helpers sitting a job out never read it), and this `run` does not
+        // return before every participant has finished with it, so the erased borrow never
+        // outlives `job`.
         unsafe {
             let job = std::mem::transmute::<&'job (dyn Fn(usize) + Sync + 'job), &'static Job>(job);
             *shared.job.get() = Some((job, std::thread::current()));

@@ -640,6 +640,18 @@ mod tests {
         assert_eq!(record.test_nll, Some(expected.nll));
     }
 
+    /// What two runs must share to count as the same: per-epoch NLLs and the final weights.
+    type Outcome = (Vec<(f64, Option<f64>)>, Vec<f32>);
+
+    fn history_and_weights(t: &Trainer) -> Outcome {
+        let history = t
+            .history()
+            .iter()
+            .map(|r| (r.train_nll, r.test_nll))
+            .collect();
+        (history, t.model().mlp.params.clone())
+    }
+
     #[test]
     fn lending_a_core_to_the_window_changes_no_result() {
         // Two lanes; while the spare core is requested, lane 1 runs on the calling thread.
@@ -656,12 +668,7 @@ mod tests {
                 t.spare_core_on_request(spare);
             }
             t.run(|_| {});
-            let history: Vec<_> = t
-                .history()
-                .iter()
-                .map(|r| (r.train_nll, r.test_nll))
-                .collect();
-            (history, t.model().mlp.params.clone())
+            history_and_weights(&t)
         };
         let spare = Arc::new(SpareCore::default());
         spare.request(std::time::Duration::from_secs(3600));
@@ -674,12 +681,7 @@ mod tests {
         let run = |config: TrainConfig| {
             let mut t = Trainer::new(config, &train, Some(&test)).expect("valid");
             t.run(|_| {});
-            let history: Vec<_> = t
-                .history()
-                .iter()
-                .map(|r| (r.train_nll, r.test_nll))
-                .collect();
-            (history, t.model().mlp.params.clone())
+            history_and_weights(&t)
         };
         let a = run(small_config());
         let b = run(small_config());

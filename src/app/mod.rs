@@ -239,20 +239,13 @@ impl WorkbenchApp {
             }
         }
         self.drain_worker(ctx);
-        if std::env::var("XCONT").is_ok() && !self.session.is_active() && self.autotrain_started {
-            ctx.request_repaint();
-        }
         self.poll_jobs();
         self.poll_file_jobs(ctx);
         self.sync_view();
         if self.session.is_active() || self.view_job.is_some() || self.best_nll_job.is_some() {
             // Jobs without a wake-up callback are polled at the same pace.
-            ctx.request_repaint_after(self.wake_interval());
+            ctx.request_repaint_after(self.pacer.interval());
         }
-    }
-
-    fn wake_interval(&self) -> Duration {
-        self.pacer.interval()
     }
 
     /// Lays out the whole window, then applies the commands the panels pushed.
@@ -300,16 +293,6 @@ impl WorkbenchApp {
         if let (Some(stats), Some(started)) = (&mut self.frame_stats, self.frame_started.take()) {
             let training = self.session.status == RunStatus::Running;
             stats.record(started, started.elapsed(), training);
-            if let Ok(p) = std::env::var("XFRAMELOG") {
-                use std::io::Write;
-                if let Ok(mut f) = std::fs::OpenOptions::new()
-                    .append(true)
-                    .create(true)
-                    .open(p)
-                {
-                    let _ = writeln!(f, "f");
-                }
-            }
         }
     }
 
@@ -406,7 +389,7 @@ impl WorkbenchApp {
         let events = worker.drain(DRAIN_BUDGET);
         if started.elapsed() >= DRAIN_BUDGET {
             // More may be waiting: come back soon.
-            ctx.request_repaint_after(self.wake_interval());
+            ctx.request_repaint_after(self.pacer.interval());
         }
         for event in events {
             self.handle_event(event, ctx);

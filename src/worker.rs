@@ -10,8 +10,8 @@ use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
 use crate::data::Dataset;
 use crate::nn::{
-    ConfigError, EpochRecord, Model, PredictionView, Scores, SpareCore, StopReason, TrainConfig,
-    Trainer, ViewSpec,
+    ConfigError, EpochRecord, Model, PredictionView, Scores, SpareCore, StepPhases, StopReason,
+    TrainConfig, Trainer, ViewSpec,
 };
 
 /// The UI's wake-up call (in the app: `ctx.request_repaint()`).
@@ -73,6 +73,7 @@ pub struct RunOutcome {
     pub history: Vec<EpochRecord>,
     pub steps: u64,
     pub train_secs: f64,
+    pub phases: StepPhases,
     pub train_scores: Scores,
     pub test_scores: Option<Scores>,
 }
@@ -257,6 +258,7 @@ impl WorkerLoop {
             history: trainer.history().to_vec(),
             steps: trainer.steps(),
             train_secs: trainer.train_secs(),
+            phases: trainer.step_phases(),
             train_scores: trainer.score(train),
             test_scores: test.map(|t| trainer.score(t)),
             model,

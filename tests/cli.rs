@@ -96,6 +96,21 @@ fn generate_train_eval_predict_round_trip() {
     }
     assert_eq!(summary["epochs"], 30);
     assert_eq!(summary["steps"], 30 * 15); // 480 training rows / 32
+    // Where the step time went: the four phases add up to the training time.
+    let phases = &summary["step_phase_seconds"];
+    let phase_sum: f64 = ["gather", "gradient", "reduce", "update"]
+        .iter()
+        .map(|k| {
+            phases[k]
+                .as_f64()
+                .unwrap_or_else(|| panic!("no {k}: {summary}"))
+        })
+        .sum();
+    let train_seconds = summary["train_seconds"].as_f64().expect("number");
+    assert!(
+        (phase_sum - train_seconds).abs() < 1e-6,
+        "{phase_sum} vs {train_seconds}"
+    );
     let test_nll = summary["test_nll"].as_f64().expect("number");
 
     let eval = run(

@@ -3,13 +3,16 @@
 
 use std::time::{Duration, Instant};
 
+use crate::nn::StepPhases;
+
 #[derive(Debug, Default)]
 pub struct FrameStats {
     all_ms: Vec<f64>,
     training_ms: Vec<f64>,
     /// Start of the first and the last frame drawn while training.
     training_span: Option<(Instant, Instant)>,
-    steps_per_sec: Option<f64>,
+    /// The finished run: steps, seconds of training steps, and where they went.
+    run: Option<(u64, f64, StepPhases)>,
 }
 
 impl FrameStats {
@@ -24,9 +27,9 @@ impl FrameStats {
         }
     }
 
-    /// Training throughput of the finished run (steps / training seconds).
-    pub fn set_throughput(&mut self, steps_per_sec: Option<f64>) {
-        self.steps_per_sec = steps_per_sec;
+    /// The finished run, for its throughput (steps / seconds of training steps).
+    pub fn set_run(&mut self, steps: u64, train_secs: f64, phases: StepPhases) {
+        self.run = Some((steps, train_secs, phases));
     }
 
     pub fn summary(&self) -> String {
@@ -48,8 +51,12 @@ impl FrameStats {
                 out.push_str(&format!("frame rate while training: {rate:.1} frames/s\n"));
             }
         }
-        if let Some(rate) = self.steps_per_sec {
+        if let Some((steps, secs, phases)) = self.run
+            && secs > 0.0
+        {
+            let rate = steps as f64 / secs;
             out.push_str(&format!("training throughput: {rate:.1} steps/s\n"));
+            out.push_str(&format!("per step: {}\n", phases.describe_per_step(steps)));
         }
         out
     }
@@ -87,6 +94,30 @@ mod tests {
         assert!(text.contains("while training: 50 frames"));
         assert!(
             text.contains("frame rate while training: 10.0 frames/s"),
+            "{text}"
+        );
+        assert!(!text.contains("throughput"), "no run has finished: {text}");
+    }
+
+    #[test]
+    fn summary_reports_the_runs_throughput_and_step_phases() {
+        let mut stats = FrameStats::default();
+        let phases = StepPhases {
+            gather: 0.01,
+            gradient: 1.5,
+            reduce: 0.09,
+            update: 0.4,
+        };
+        stats.set_run(8000, 2.0, phases);
+        let text = stats.summary();
+        assert!(
+            text.contains("training throughput: 4000.0 steps/s"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "per step: gather 1.2 µs, gradient 187.5 µs, reduce 11.2 µs, update 50.0 µs"
+            ),
             "{text}"
         );
     }

@@ -357,6 +357,7 @@ fn train(args: &TrainArgs) -> Result<()> {
         "steps": trainer.steps(),
         "train_seconds": trainer.train_secs(),
         "steps_per_second": trainer.steps() as f64 / trainer.train_secs().max(1e-12),
+        "step_phase_seconds": trainer.step_phases(),
         "threads": trainer.threads(),
         "train_nll": train_scores.nll,
         "test_nll": test_scores.nll,
@@ -383,10 +384,16 @@ fn train(args: &TrainArgs) -> Result<()> {
             println!("best achievable held-out NLL (true density): {best:.4} nats");
         }
         println!(
-            "{} epochs, {} steps, {:.2} s of training",
+            "{} epochs, {} steps, {:.2} s of training ({:.0} steps/s on {} threads)",
             trainer.epochs_done(),
             trainer.steps(),
-            trainer.train_secs()
+            trainer.train_secs(),
+            trainer.steps() as f64 / trainer.train_secs().max(1e-12),
+            trainer.threads()
+        );
+        println!(
+            "per step: {}",
+            trainer.step_phases().describe_per_step(trainer.steps())
         );
     }
     if let Some(out) = &args.out {

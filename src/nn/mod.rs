@@ -23,7 +23,7 @@ pub mod config;
 pub mod trainer;
 
 pub use config::{ConfigError, EarlyStopping, TrainConfig};
-pub use trainer::{EpochRecord, StepReport, StopReason, Trainer};
+pub use trainer::{EpochRecord, StepPhases, StepReport, StopReason, Trainer};
 pub mod view;
 pub use view::{Curves, PredictionView, ViewSpec};
 pub mod lanes;

@@ -46,6 +46,36 @@ pub struct EpochRecord {
     pub train_secs: f64,
 }
 
+/// Where the time of the training steps went, in seconds summed over the run. The phases
+/// add up to [`Trainer::train_secs`]. The parallel phases (`gradient`, `reduce`, `update`)
+/// include waiting for the slowest lane; `reduce` and `update` move each parameter's data
+/// between the cores, so they are the ones that suffer when the cores are far apart.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct StepPhases {
+    /// Copying the mini-batch rows (one thread).
+    pub gather: f64,
+    /// Forward and backward pass of every lane.
+    pub gradient: f64,
+    /// Summing the lanes' gradients.
+    pub reduce: f64,
+    /// The Adam update.
+    pub update: f64,
+}
+
+impl StepPhases {
+    /// Mean microseconds per step of each phase, for reports.
+    pub fn describe_per_step(&self, steps: u64) -> String {
+        let us = |secs: f64| secs * 1e6 / steps.max(1) as f64;
+        format!(
+            "gather {:.1} µs, gradient {:.1} µs, reduce {:.1} µs, update {:.1} µs",
+            us(self.gather),
+            us(self.gradient),
+            us(self.reduce),
+            us(self.update)
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum StopReason {
@@ -130,6 +160,7 @@ pub struct Trainer {
     skipped_steps: u64,
     consecutive_skips: u64,
     train_secs: f64,
+    phases: StepPhases,
     history: Vec<EpochRecord>,
     best: Option<(usize, f64, Vec<f32>)>,
     stop: Option<StopReason>,
@@ -221,6 +252,7 @@ impl Trainer {
             skipped_steps: 0,
             consecutive_skips: 0,
             train_secs: 0.0,
+            phases: StepPhases::default(),
             history: Vec::new(),
             best: None,
             stop: None,
@@ -264,6 +296,10 @@ impl Trainer {
         self.train_secs
     }
 
+    pub fn step_phases(&self) -> StepPhases {
+        self.phases
+    }
+
     pub fn threads(&self) -> usize {
         self.lanes.len()
     }
@@ -301,8 +337,11 @@ impl Trainer {
         let end = (self.cursor + self.config.batch_size).min(n);
         let rows = end - self.cursor;
         self.gather(self.cursor, end);
+        let gathered = Instant::now();
         let loss_sum = self.compute_gradient(rows);
+        let computed = Instant::now();
         let finite = self.reduce_gradients() && loss_sum.is_finite();
+        let reduced = Instant::now();
         let loss = if finite {
             self.apply_adam();
             self.consecutive_skips = 0;
@@ -320,7 +359,12 @@ impl Trainer {
         };
         self.steps += 1;
         self.cursor = end;
-        self.train_secs += started.elapsed().as_secs_f64();
+        let finished = Instant::now();
+        self.train_secs += (finished - started).as_secs_f64();
+        self.phases.gather += (gathered - started).as_secs_f64();
+        self.phases.gradient += (computed - gathered).as_secs_f64();
+        self.phases.reduce += (reduced - computed).as_secs_f64();
+        self.phases.update += (finished - reduced).as_secs_f64();
         let epoch = (self.cursor == n).then(|| self.finish_epoch());
         StepReport { loss, epoch }
     }
@@ -652,15 +696,35 @@ mod tests {
         (history, t.model().mlp.params.clone())
     }
 
+    /// The seed settings on two training threads.
+    fn two_lanes(epochs: usize) -> TrainConfig {
+        TrainConfig {
+            epochs,
+            threads: 2,
+            ..TrainConfig::default()
+        }
+    }
+
+    #[test]
+    fn step_phases_account_for_all_of_the_training_time() {
+        let (train, test) = (line(3_000, 0), line(500, 5_000));
+        let mut t = Trainer::new(two_lanes(1), &train, Some(&test)).expect("valid");
+        t.run(|_| {});
+        let p = t.step_phases();
+        assert!(p.gradient > 0.0, "{p:?}");
+        let total = p.gather + p.gradient + p.reduce + p.update;
+        assert!(
+            (total - t.train_secs()).abs() <= 1e-9 * t.steps() as f64,
+            "phases sum to {total} s, steps took {} s",
+            t.train_secs()
+        );
+    }
+
     #[test]
     fn lending_a_core_to_the_window_changes_no_result() {
         // Two lanes; while the spare core is requested, lane 1 runs on the calling thread.
         let (train, test) = (line(3_000, 0), line(500, 5_000));
-        let config = TrainConfig {
-            epochs: 2,
-            threads: 2,
-            ..TrainConfig::default()
-        };
+        let config = two_lanes(2);
         let run = |spare: Option<Arc<SpareCore>>| {
             let mut t = Trainer::new(config.clone(), &train, Some(&test)).expect("valid");
             assert_eq!(t.threads(), 2);

@@ -11,8 +11,8 @@ pub struct FrameStats {
     training_ms: Vec<f64>,
     /// Start of the first and the last frame drawn while training.
     training_span: Option<(Instant, Instant)>,
-    /// The finished run: steps, seconds of training steps, and where they went.
-    run: Option<(u64, f64, StepPhases)>,
+    /// The finished run: its steps and where their time went.
+    run: Option<(u64, StepPhases)>,
 }
 
 impl FrameStats {
@@ -28,8 +28,8 @@ impl FrameStats {
     }
 
     /// The finished run, for its throughput (steps / seconds of training steps).
-    pub fn set_run(&mut self, steps: u64, train_secs: f64, phases: StepPhases) {
-        self.run = Some((steps, train_secs, phases));
+    pub fn set_run(&mut self, steps: u64, phases: StepPhases) {
+        self.run = Some((steps, phases));
     }
 
     pub fn summary(&self) -> String {
@@ -51,10 +51,10 @@ impl FrameStats {
                 out.push_str(&format!("frame rate while training: {rate:.1} frames/s\n"));
             }
         }
-        if let Some((steps, secs, phases)) = self.run
-            && secs > 0.0
+        if let Some((steps, phases)) = self.run
+            && phases.total() > 0.0
         {
-            let rate = steps as f64 / secs;
+            let rate = steps as f64 / phases.total();
             out.push_str(&format!("training throughput: {rate:.1} steps/s\n"));
             out.push_str(&format!("per step: {}\n", phases.describe_per_step(steps)));
         }
@@ -102,13 +102,14 @@ mod tests {
     #[test]
     fn summary_reports_the_runs_throughput_and_step_phases() {
         let mut stats = FrameStats::default();
+        // 2 s in all.
         let phases = StepPhases {
             gather: 0.01,
             gradient: 1.5,
             reduce: 0.09,
             update: 0.4,
         };
-        stats.set_run(8000, 2.0, phases);
+        stats.set_run(8000, phases);
         let text = stats.summary();
         assert!(
             text.contains("training throughput: 4000.0 steps/s"),

@@ -480,7 +480,7 @@ impl WorkbenchApp {
                     self.settings.runs.remove(0);
                 }
                 if let Some(stats) = &mut self.frame_stats {
-                    stats.set_run(outcome.steps, outcome.train_secs, outcome.phases);
+                    stats.set_run(outcome.steps, outcome.phases);
                 }
                 if self.autotrain_started && self.options.exit_after_training {
                     ctx.send_viewport_cmd(egui::ViewportCommand::Close);

@@ -72,7 +72,7 @@ pub struct RunOutcome {
     pub view: Option<Arc<PredictionView>>,
     pub history: Vec<EpochRecord>,
     pub steps: u64,
-    pub train_secs: f64,
+    /// Where the time of the steps went; their total is the run's training time.
     pub phases: StepPhases,
     pub train_scores: Scores,
     pub test_scores: Option<Scores>,
@@ -257,7 +257,6 @@ impl WorkerLoop {
                 .map(|v| Arc::new(PredictionView::compute(&model, v))),
             history: trainer.history().to_vec(),
             steps: trainer.steps(),
-            train_secs: trainer.train_secs(),
             phases: trainer.step_phases(),
             train_scores: trainer.score(train),
             test_scores: test.map(|t| trainer.score(t)),

@@ -52,9 +52,8 @@ impl FrameStats {
             }
         }
         if let Some((steps, phases)) = self.run
-            && phases.total() > 0.0
+            && let Some(rate) = phases.steps_per_sec(steps)
         {
-            let rate = steps as f64 / phases.total();
             out.push_str(&format!("training throughput: {rate:.1} steps/s\n"));
             out.push_str(&format!("per step: {}\n", phases.describe_per_step(steps)));
         }

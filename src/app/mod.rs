@@ -440,7 +440,7 @@ impl WorkbenchApp {
                 let outcome = *outcome;
                 session.history = outcome.history.clone();
                 session.steps = outcome.steps;
-                session.train_secs = outcome.train_secs;
+                session.train_secs = outcome.phases.total();
                 session.epoch = outcome.history.last().map_or(0, |r| r.epoch);
                 session.set_model(outcome.model.clone(), outcome.view.clone());
                 let test_nll = outcome.test_scores.map(|s| s.nll);
@@ -449,8 +449,7 @@ impl WorkbenchApp {
                     .and_then(|s| s.accuracy)
                     .or(outcome.train_scores.accuracy);
                 session.final_scores = Some((outcome.train_scores.nll, test_nll, test_accuracy));
-                session.final_steps_per_sec =
-                    (outcome.train_secs > 0.0).then(|| outcome.steps as f64 / outcome.train_secs);
+                session.final_steps_per_sec = outcome.phases.steps_per_sec(outcome.steps);
                 session.status = RunStatus::Finished(outcome.reason.to_string());
                 // The thread has sent its last event: joining is immediate.
                 session.worker = None;
@@ -460,7 +459,7 @@ impl WorkbenchApp {
                     config: session.config.clone(),
                     epochs_done: session.history.len(),
                     steps: outcome.steps,
-                    train_secs: outcome.train_secs,
+                    train_secs: outcome.phases.total(),
                     train_nll: outcome.train_scores.nll,
                     test_nll,
                     test_accuracy,

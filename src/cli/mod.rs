@@ -351,12 +351,16 @@ fn train(args: &TrainArgs) -> Result<()> {
     let train_scores = trainer.score(&train);
     let test_scores = trainer.score(&test);
     eprintln!("{reason}");
+    let steps_per_second = trainer
+        .step_phases()
+        .steps_per_sec(trainer.steps())
+        .unwrap_or(0.0);
     let summary = json!({
         "type": "summary",
         "epochs": trainer.epochs_done(),
         "steps": trainer.steps(),
         "train_seconds": trainer.train_secs(),
-        "steps_per_second": trainer.steps() as f64 / trainer.train_secs().max(1e-12),
+        "steps_per_second": steps_per_second,
         "step_phase_seconds": trainer.step_phases(),
         "threads": trainer.threads(),
         "train_nll": train_scores.nll,
@@ -388,7 +392,7 @@ fn train(args: &TrainArgs) -> Result<()> {
             trainer.epochs_done(),
             trainer.steps(),
             trainer.train_secs(),
-            trainer.steps() as f64 / trainer.train_secs().max(1e-12),
+            steps_per_second,
             trainer.threads()
         );
         println!(

@@ -67,6 +67,12 @@ impl StepPhases {
         self.gather + self.gradient + self.reduce + self.update
     }
 
+    /// Throughput of `steps` steps that took this long; `None` before any time has passed.
+    pub fn steps_per_sec(&self, steps: u64) -> Option<f64> {
+        let secs = self.total();
+        (secs > 0.0).then(|| steps as f64 / secs)
+    }
+
     /// Mean microseconds per step of each phase, for reports.
     pub fn describe_per_step(&self, steps: u64) -> String {
         let us = |secs: f64| secs * 1e6 / steps.max(1) as f64;

@@ -8,6 +8,7 @@ use common::{finished, harness, small_settings, step_until};
 
 use std::time::Duration;
 
+use density_workbench::app::state::{MAX_RUNS, RunRecord};
 use density_workbench::data::Preset;
 use density_workbench::nn::{Activation, Head, LayerSpec};
 use egui_kittest::kittest::Queryable;
@@ -271,4 +272,49 @@ fn restore_puts_a_runs_settings_back() {
     h.get_by_label("Restore").click_accesskit();
     h.run_ok();
     assert_eq!(h.state().settings.config.epochs, 3);
+}
+
+#[test]
+fn a_long_runs_table_lays_out_only_the_rows_in_view_and_scrolls_to_the_oldest() {
+    let mut settings = small_settings();
+    settings.runs = (1..=MAX_RUNS as u64)
+        .map(|id| RunRecord {
+            id,
+            data_label: format!("data {id}"),
+            ..RunRecord::default()
+        })
+        .collect();
+    settings.next_run_id = MAX_RUNS as u64 + 1;
+    let mut h = harness(settings);
+    let last = format!("run {MAX_RUNS}");
+    assert!(
+        h.query_by_label(&last).is_some(),
+        "the newest run is on top"
+    );
+    assert!(
+        h.query_by_label("run 1").is_none(),
+        "rows out of view are not laid out"
+    );
+    for _ in 0..MAX_RUNS {
+        if h.query_by_label("run 1").is_some() {
+            break;
+        }
+        h.get_all_by_label("Restore")
+            .next()
+            .expect("a visible row")
+            .scroll_down();
+        h.run_ok();
+    }
+    assert!(
+        h.query_by_label("run 1").is_some(),
+        "scrolled to the oldest run"
+    );
+    assert!(h.query_by_label(&last).is_none());
+    // The rows in view are the real ones: restoring the oldest run works from there.
+    h.get_all_by_label("Restore")
+        .last()
+        .expect("the oldest run's row")
+        .click_accesskit();
+    h.run_ok();
+    assert_eq!(h.state().settings.config, RunRecord::default().config);
 }

@@ -20,31 +20,43 @@ pub fn runs_ui(ui: &mut Ui, settings: &mut Settings, commands: &mut Vec<Command>
         ui.label(RichText::new("Finished and stopped runs appear here.").weak());
         return;
     }
+    // Only the rows in view are laid out: with hundreds of stored runs, laying out every row
+    // took more of each frame than the rest of the window together. Row 0 is the header.
+    let row_height = ui.spacing().interact_size.y;
+    let count = settings.runs.len();
     egui::ScrollArea::both()
         .auto_shrink([false, false])
-        .show(ui, |ui| {
+        .show_rows(ui, row_height, count + 1, |ui, rows| {
             egui::Grid::new("runs table")
                 .striped(true)
                 .num_columns(12)
+                .min_row_height(row_height)
+                .start_row(rows.start)
                 .show(ui, |ui| {
-                    for head in [
-                        "run",
-                        "plot",
-                        "head",
-                        "hidden",
-                        "lr",
-                        "batch",
-                        "epochs",
-                        "train NLL",
-                        "held-out NLL",
-                        "accuracy",
-                        "",
-                        "data",
-                    ] {
-                        ui.label(RichText::new(head).small().strong());
+                    if rows.start == 0 {
+                        for head in [
+                            "run",
+                            "plot",
+                            "head",
+                            "hidden",
+                            "lr",
+                            "batch",
+                            "epochs",
+                            "train NLL",
+                            "held-out NLL",
+                            "accuracy",
+                            "",
+                            "data",
+                        ] {
+                            ui.label(RichText::new(head).small().strong());
+                        }
+                        ui.end_row();
                     }
-                    ui.end_row();
-                    for run in settings.runs.iter_mut().rev() {
+                    // Newest first; run k is on row k + 1.
+                    let first = rows.start.saturating_sub(1);
+                    let last = rows.end.saturating_sub(1);
+                    let newest_first = settings.runs.iter_mut().rev();
+                    for run in newest_first.skip(first).take(last - first) {
                         let id = ui.colored_label(run_color(run.id), format!("run {}", run.id));
                         ui.add(egui::Checkbox::without_text(&mut run.overlay))
                             .labelled_by(id.id)

@@ -238,7 +238,7 @@ impl WorkerLoop {
             }
             if Instant::now() >= next_snapshot || report.epoch.is_some() {
                 let started = Instant::now();
-                self.send_snapshot(trainer.model());
+                self.send_snapshot(&trainer);
                 let cost = started.elapsed();
                 next_snapshot =
                     Instant::now() + SNAPSHOT_INTERVAL.max(cost.div_f64(SNAPSHOT_BUDGET));
@@ -254,7 +254,7 @@ impl WorkerLoop {
             view: self
                 .view
                 .as_ref()
-                .map(|v| Arc::new(PredictionView::compute(&model, v))),
+                .map(|v| Arc::new(trainer.prediction_view(v))),
             history: trainer.history().to_vec(),
             steps: trainer.steps(),
             phases: trainer.step_phases(),
@@ -265,12 +265,12 @@ impl WorkerLoop {
         self.emit(Event::Finished(Box::new(outcome)));
     }
 
-    fn send_snapshot(&self, model: &Model) {
-        let model = Arc::new(model.clone());
+    fn send_snapshot(&self, trainer: &Trainer) {
+        let model = Arc::new(trainer.model().clone());
         let view = self
             .view
             .as_ref()
-            .map(|v| Arc::new(PredictionView::compute(&model, v)));
+            .map(|v| Arc::new(trainer.prediction_view(v)));
         self.emit(Event::Snapshot { model, view });
     }
 
@@ -313,7 +313,7 @@ impl WorkerLoop {
                 Command::SetView(view) => {
                     self.view = Some(view);
                     if self.paused {
-                        self.send_snapshot(trainer.model());
+                        self.send_snapshot(trainer);
                     }
                 }
             }

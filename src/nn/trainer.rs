@@ -21,6 +21,7 @@ use super::lanes::{LanePool, SpareCore};
 use super::mlp::Workspace;
 use super::model::{ChunkScore, Model, ModelSpec, Scores, score_chunks};
 use super::scaler::Scaler;
+use super::view::{PredictionView, ViewSpec};
 use crate::data::Dataset;
 
 /// Consecutive non-finite steps after which the run stops as diverged.
@@ -397,6 +398,14 @@ impl Trainer {
         self.stop.get_or_insert(StopReason::Completed)
     }
 
+    /// The current model's predictions over `spec`: the same view as
+    /// [`PredictionView::compute`], with the columns shared out among the training threads.
+    pub fn prediction_view(&self, spec: &ViewSpec) -> PredictionView {
+        PredictionView::compute_in_parts(&self.model, spec, self.lanes.len(), &|work| {
+            run_lanes(&self.pool, work)
+        })
+    }
+
     /// Scores of the current model on a dataset (original units): the same numbers as
     /// [`Model::score`], with the chunks shared out among the training threads.
     pub fn score(&self, data: &Dataset) -> Scores {
@@ -690,6 +699,26 @@ mod tests {
         let expected = trainer.model().score(&test);
         assert_eq!(trainer.score(&test), expected);
         assert_eq!(record.test_nll, Some(expected.nll));
+    }
+
+    #[test]
+    fn the_prediction_view_on_the_lanes_is_the_models_view() {
+        let train = line(2_000, 0);
+        let mut trainer = Trainer::new(two_lanes(1), &train, None).expect("valid");
+        trainer.run_epoch();
+        assert_eq!(trainer.threads(), 2);
+        let spec = ViewSpec {
+            x_column: 0,
+            plane_column: None,
+            base_inputs: vec![0.0],
+            x_range: (-1.0, 2.0),
+            y_range: (-3.0, 5.0),
+            nx: 101,
+            ny: 40,
+        };
+        let view = trainer.prediction_view(&spec);
+        assert_eq!(view, PredictionView::compute(trainer.model(), &spec));
+        assert_eq!(view.curves.median.len(), 101);
     }
 
     /// What two runs must share to count as the same: per-epoch NLLs and the final weights.

@@ -1,5 +1,7 @@
 //! Predictions of a model over a plotting grid: what the GUI draws and the figures export.
-//! Computed off the UI thread (by the training worker for live snapshots).
+//! Computed off the UI thread (by the training worker for live snapshots, on its lanes).
+
+use std::sync::{Mutex, PoisonError};
 
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +23,9 @@ pub struct ViewSpec {
     pub nx: usize,
     pub ny: usize,
 }
+
+/// The work for one part of a view, by part index ([`PredictionView::compute_in_parts`]).
+pub type PartWork<'a> = dyn Fn(usize) + Sync + 'a;
 
 /// The model's answer over a [`ViewSpec`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,9 +70,72 @@ pub fn linspace(lo: f64, hi: f64, n: usize) -> Vec<f64> {
 
 impl PredictionView {
     pub fn compute(model: &Model, spec: &ViewSpec) -> PredictionView {
-        let d = model.n_inputs();
+        Self::compute_in_parts(model, spec, 1, &|work| work(0))
+    }
+
+    /// The view with its x columns split into `parts` contiguous chunks. `run` is asked to call
+    /// the work it is given once per part index, on any threads (the training lanes, say); a
+    /// part it leaves out is computed here. Each column is computed the same way whatever the
+    /// split.
+    pub fn compute_in_parts(
+        model: &Model,
+        spec: &ViewSpec,
+        parts: usize,
+        run: &dyn Fn(&PartWork<'_>),
+    ) -> PredictionView {
         let xs = linspace(spec.x_range.0, spec.x_range.1, spec.nx);
         let ys = linspace(spec.y_range.0, spec.y_range.1, spec.ny);
+        let chunk = xs.len().div_ceil(parts.max(1)).max(1);
+        let chunks: Vec<&[f64]> = xs.chunks(chunk).collect();
+        let done: Vec<Mutex<Option<Columns>>> = chunks.iter().map(|_| Mutex::new(None)).collect();
+        run(&|part| {
+            if let (Some(xs), Some(slot)) = (chunks.get(part), done.get(part)) {
+                let columns = Columns::compute(model, spec, xs, &ys);
+                *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(columns);
+            }
+        });
+
+        let classifier = model.head().is_classifier();
+        let has_grid = !classifier || spec.plane_column.is_some();
+        let (nx, ny) = (xs.len(), ys.len());
+        let mut grid = vec![0.0f32; if has_grid { nx * ny } else { 0 }];
+        let mut curves = Curves::default();
+        let mut first_column = 0;
+        for (xs_part, slot) in chunks.iter().zip(done) {
+            let part = slot
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner)
+                .unwrap_or_else(|| Columns::compute(model, spec, xs_part, &ys));
+            if has_grid {
+                for (c, column) in part.grid.chunks_exact(ny.max(1)).enumerate() {
+                    for (j, &value) in column.iter().enumerate() {
+                        grid[j * nx + first_column + c] = value;
+                    }
+                }
+            }
+            curves.append(part.curves);
+            first_column += xs_part.len();
+        }
+        PredictionView {
+            spec: spec.clone(),
+            xs,
+            ys,
+            grid,
+            curves,
+        }
+    }
+}
+
+/// The view over some of its x columns: the grid column by column (`ys.len()` values each),
+/// and the curves' values at those columns.
+struct Columns {
+    grid: Vec<f32>,
+    curves: Curves,
+}
+
+impl Columns {
+    fn compute(model: &Model, spec: &ViewSpec, xs: &[f64], ys: &[f64]) -> Columns {
+        let d = model.n_inputs();
         let inputs_at = |x: f64, other: Option<f64>| {
             let mut row = spec.base_inputs.clone();
             row.resize(d, 0.0);
@@ -77,42 +145,26 @@ impl PredictionView {
             }
             row
         };
-        if let Some(_plane) = spec.plane_column.filter(|_| model.head().is_classifier()) {
-            let rows: Vec<f64> = ys
+        let mut curves = Curves::default();
+        if spec.plane_column.is_some() && model.head().is_classifier() {
+            let rows: Vec<f64> = xs
                 .iter()
-                .flat_map(|&v| xs.iter().flat_map(move |&x| inputs_at(x, Some(v))))
+                .flat_map(|&x| ys.iter().flat_map(move |&v| inputs_at(x, Some(v))))
                 .collect();
             let grid = model
                 .predict_rows(&rows)
                 .iter()
                 .map(|p| p.mean() as f32)
                 .collect();
-            return PredictionView {
-                spec: spec.clone(),
-                xs,
-                ys,
-                grid,
-                curves: Curves::default(),
-            };
+            return Columns { grid, curves };
         }
         let rows: Vec<f64> = xs.iter().flat_map(|&x| inputs_at(x, None)).collect();
-        let predictions = model.predict_rows(&rows);
-        let mut curves = Curves::default();
-        let mut grid = vec![
-            0.0f32;
-            if model.head().is_classifier() {
-                0
-            } else {
-                ys.len() * xs.len()
-            }
-        ];
-        for (i, p) in predictions.iter().enumerate() {
+        let mut grid = Vec::new();
+        for p in model.predict_rows(&rows) {
             match p {
-                Predictive::Bernoulli { p } => curves.p1.push(*p),
+                Predictive::Bernoulli { p } => curves.p1.push(p),
                 Predictive::Mixture(m) => {
-                    for (j, &y) in ys.iter().enumerate() {
-                        grid[j * xs.len() + i] = m.pdf(y) as f32;
-                    }
+                    grid.extend(ys.iter().map(|&y| m.pdf(y) as f32));
                     curves.mean.push(m.mean());
                     curves.std.push(m.std());
                     curves.median.push(m.median());
@@ -127,13 +179,35 @@ impl PredictionView {
                 }
             }
         }
-        PredictionView {
-            spec: spec.clone(),
-            xs,
-            ys,
-            grid,
-            curves,
-        }
+        Columns { grid, curves }
+    }
+}
+
+impl Curves {
+    /// Appends the values of the columns that follow.
+    fn append(&mut self, more: Curves) {
+        let Curves {
+            mean,
+            std,
+            median,
+            mode,
+            q025,
+            q16,
+            q84,
+            q975,
+            components,
+            p1,
+        } = more;
+        self.mean.extend(mean);
+        self.std.extend(std);
+        self.median.extend(median);
+        self.mode.extend(mode);
+        self.q025.extend(q025);
+        self.q16.extend(q16);
+        self.q84.extend(q84);
+        self.q975.extend(q975);
+        self.components.extend(components);
+        self.p1.extend(p1);
     }
 }
 
@@ -209,5 +283,40 @@ mod tests {
         let p = m.predict(&[view.xs[4], view.ys[7]]).mean();
         assert!((view.grid[7 * 30 + 4] as f64 - p).abs() < 1e-6);
         assert!(view.grid.iter().all(|&v| (0.0..=1.0).contains(&v)));
+    }
+
+    #[test]
+    fn computing_in_parts_on_threads_gives_the_same_view() {
+        let cases = [
+            (Head::Mixture { components: 4 }, 1, None),
+            (Head::Bernoulli, 1, None),
+            (Head::Bernoulli, 2, Some(1)),
+        ];
+        for (head, inputs, plane_column) in cases {
+            let m = model(head, inputs);
+            let spec = ViewSpec {
+                x_column: 0,
+                plane_column,
+                base_inputs: vec![0.0; inputs],
+                x_range: (-1.0, 1.0),
+                y_range: (-2.0, 2.0),
+                nx: 23,
+                ny: 11,
+            };
+            let whole = PredictionView::compute(&m, &spec);
+            for parts in [2, 3, 7, 40] {
+                let on_threads = PredictionView::compute_in_parts(&m, &spec, parts, &|work| {
+                    std::thread::scope(|s| {
+                        for part in 0..parts {
+                            s.spawn(move || work(part));
+                        }
+                    })
+                });
+                assert_eq!(on_threads, whole, "{head:?} in {parts} parts");
+            }
+            // Parts the runner leaves out are computed anyway.
+            let partial = PredictionView::compute_in_parts(&m, &spec, 4, &|work| work(1));
+            assert_eq!(partial, whole, "{head:?} with parts left out");
+        }
     }
 }

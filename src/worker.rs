@@ -74,6 +74,8 @@ pub struct RunOutcome {
     pub steps: u64,
     /// Where the time of the steps went; their total is the run's training time.
     pub phases: StepPhases,
+    /// Wall time from the first step to the last ([`Trainer::elapsed_secs`]).
+    pub elapsed_secs: f64,
     pub train_scores: Scores,
     pub test_scores: Option<Scores>,
 }
@@ -258,6 +260,7 @@ impl WorkerLoop {
             history: trainer.history().to_vec(),
             steps: trainer.steps(),
             phases: trainer.step_phases(),
+            elapsed_secs: trainer.elapsed_secs(),
             train_scores: trainer.score(train),
             test_scores: test.map(|t| trainer.score(t)),
             model,

@@ -111,6 +111,9 @@ fn generate_train_eval_predict_round_trip() {
         (phase_sum - train_seconds).abs() < 1e-6,
         "{phase_sum} vs {train_seconds}"
     );
+    // The wall time from first step to last also holds the held-out scoring of every epoch.
+    let elapsed = summary["elapsed_seconds"].as_f64().expect("number");
+    assert!(elapsed >= train_seconds, "{elapsed} vs {train_seconds}");
     let test_nll = summary["test_nll"].as_f64().expect("number");
 
     let eval = run(

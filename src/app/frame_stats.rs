@@ -12,7 +12,7 @@ pub struct FrameStats {
     /// Start of the first and the last frame drawn while training.
     training_span: Option<(Instant, Instant)>,
     /// The finished run: its steps and where their time went.
-    run: Option<(u64, StepPhases)>,
+    run: Option<(u64, StepPhases, f64)>,
 }
 
 impl FrameStats {
@@ -27,9 +27,10 @@ impl FrameStats {
         }
     }
 
-    /// The finished run, for its throughput (steps / seconds of training steps).
-    pub fn set_run(&mut self, steps: u64, phases: StepPhases) {
-        self.run = Some((steps, phases));
+    /// The finished run, for its throughput: steps per second of training steps, and per
+    /// second of wall time from its first step to its last.
+    pub fn set_run(&mut self, steps: u64, phases: StepPhases, elapsed_secs: f64) {
+        self.run = Some((steps, phases, elapsed_secs));
     }
 
     pub fn summary(&self) -> String {
@@ -51,11 +52,17 @@ impl FrameStats {
                 out.push_str(&format!("frame rate while training: {rate:.1} frames/s\n"));
             }
         }
-        if let Some((steps, phases)) = self.run
+        if let Some((steps, phases, elapsed)) = self.run
             && let Some(rate) = phases.steps_per_sec(steps)
         {
             out.push_str(&format!("training throughput: {rate:.1} steps/s\n"));
             out.push_str(&format!("per step: {}\n", phases.describe_per_step(steps)));
+            if elapsed > 0.0 {
+                out.push_str(&format!(
+                    "wall clock: {:.1} steps/s ({steps} steps in {elapsed:.2} s)\n",
+                    steps as f64 / elapsed
+                ));
+            }
         }
         out
     }
@@ -108,7 +115,7 @@ mod tests {
             reduce: 0.09,
             update: 0.4,
         };
-        stats.set_run(8000, phases);
+        stats.set_run(8000, phases, 2.5);
         let text = stats.summary();
         assert!(
             text.contains("training throughput: 4000.0 steps/s"),
@@ -118,6 +125,11 @@ mod tests {
             text.contains(
                 "per step: gather 1.2 µs, gradient 187.5 µs, reduce 11.2 µs, update 50.0 µs"
             ),
+            "{text}"
+        );
+        // Half a second went to evaluation and snapshots between the steps.
+        assert!(
+            text.contains("wall clock: 3200.0 steps/s (8000 steps in 2.50 s)"),
             "{text}"
         );
     }

@@ -479,7 +479,7 @@ impl WorkbenchApp {
                     self.settings.runs.remove(0);
                 }
                 if let Some(stats) = &mut self.frame_stats {
-                    stats.set_run(outcome.steps, outcome.phases);
+                    stats.set_run(outcome.steps, outcome.phases, outcome.elapsed_secs);
                 }
                 if self.autotrain_started && self.options.exit_after_training {
                     ctx.send_viewport_cmd(egui::ViewportCommand::Close);

@@ -362,6 +362,7 @@ fn train(args: &TrainArgs) -> Result<()> {
         "train_seconds": trainer.train_secs(),
         "steps_per_second": steps_per_second,
         "step_phase_seconds": trainer.step_phases(),
+        "elapsed_seconds": trainer.elapsed_secs(),
         "threads": trainer.threads(),
         "train_nll": train_scores.nll,
         "test_nll": test_scores.nll,
@@ -398,6 +399,11 @@ fn train(args: &TrainArgs) -> Result<()> {
         println!(
             "per step: {}",
             trainer.step_phases().describe_per_step(trainer.steps())
+        );
+        println!(
+            "wall clock: {:.2} s from the first step to the last, evaluation included ({:.0} steps/s)",
+            trainer.elapsed_secs(),
+            trainer.steps() as f64 / trainer.elapsed_secs().max(f64::MIN_POSITIVE)
         );
     }
     if let Some(out) = &args.out {

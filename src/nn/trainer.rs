@@ -171,6 +171,8 @@ pub struct Trainer {
     skipped_steps: u64,
     consecutive_skips: u64,
     phases: StepPhases,
+    /// Start of the first step and end of the latest one.
+    span: Option<(Instant, Instant)>,
     history: Vec<EpochRecord>,
     best: Option<(usize, f64, Vec<f32>)>,
     stop: Option<StopReason>,
@@ -262,6 +264,7 @@ impl Trainer {
             skipped_steps: 0,
             consecutive_skips: 0,
             phases: StepPhases::default(),
+            span: None,
             history: Vec::new(),
             best: None,
             stop: None,
@@ -308,6 +311,14 @@ impl Trainer {
 
     pub fn step_phases(&self) -> StepPhases {
         self.phases
+    }
+
+    /// Wall time from the start of the first step to the end of the latest: the steps plus all
+    /// that happened between them (evaluation at epoch ends, and the caller's own work, pauses
+    /// included).
+    pub fn elapsed_secs(&self) -> f64 {
+        self.span
+            .map_or(0.0, |(first, last)| (last - first).as_secs_f64())
     }
 
     pub fn threads(&self) -> usize {
@@ -375,6 +386,8 @@ impl Trainer {
         self.phases.reduce += (reduced - computed).as_secs_f64();
         self.phases.update += (finished - reduced).as_secs_f64();
         let epoch = (self.cursor == n).then(|| self.finish_epoch());
+        let first = self.span.map_or(started, |(first, _)| first);
+        self.span = Some((first, Instant::now()));
         StepReport { loss, epoch }
     }
 
@@ -762,6 +775,23 @@ mod tests {
         assert!(both.gradient > first.gradient);
         let records: Vec<f64> = t.history().iter().map(|r| r.train_secs).collect();
         assert_eq!(records, vec![first.total(), both.total()]);
+    }
+
+    #[test]
+    fn elapsed_time_spans_the_steps_and_what_happens_between_them() {
+        let train = line(3_000, 0);
+        let mut t = Trainer::new(small_config(), &train, None).expect("valid");
+        assert_eq!(t.elapsed_secs(), 0.0, "no step yet");
+        t.step();
+        let pause = std::time::Duration::from_millis(30);
+        std::thread::sleep(pause);
+        t.run_epoch();
+        assert!(
+            t.elapsed_secs() >= pause.as_secs_f64(),
+            "{}",
+            t.elapsed_secs()
+        );
+        assert!(t.elapsed_secs() >= t.train_secs());
     }
 
     #[test]

@@ -50,8 +50,12 @@ pub enum Event {
     Progress {
         steps: u64,
         epoch: usize,
+        /// Steps per second of training steps, over the last few hundredths of a second.
         steps_per_sec: f64,
         train_secs: f64,
+        /// Wall time of the run so far, pauses excluded: the steps, the evaluation at epoch
+        /// ends and the snapshots.
+        active_secs: f64,
     },
     Epoch(EpochRecord),
     /// The live model and, when a view is set, its predictions over it.
@@ -112,6 +116,7 @@ impl TrainingWorker {
                     spare,
                     paused: false,
                     epoch_then_pause: false,
+                    paused_for: Duration::ZERO,
                 };
                 run.train(config, &train, test.as_deref());
             })
@@ -175,6 +180,8 @@ struct WorkerLoop {
     spare: Arc<SpareCore>,
     paused: bool,
     epoch_then_pause: bool,
+    /// Time spent waiting for commands while paused.
+    paused_for: Duration,
 }
 
 impl WorkerLoop {
@@ -198,6 +205,7 @@ impl WorkerLoop {
         let mut last_flush = Instant::now();
         let mut next_snapshot = Instant::now();
         let (mut rate_steps, mut rate_secs) = (0u64, 0.0f64);
+        let started = Instant::now();
         while !trainer.is_finished() {
             if !self.handle_commands(&mut trainer) {
                 break;
@@ -226,6 +234,10 @@ impl WorkerLoop {
                         0.0
                     },
                     train_secs: trainer.train_secs(),
+                    active_secs: started
+                        .elapsed()
+                        .saturating_sub(self.paused_for)
+                        .as_secs_f64(),
                 });
                 (rate_steps, rate_secs) = (0, 0.0);
                 last_flush = Instant::now();
@@ -281,7 +293,10 @@ impl WorkerLoop {
     fn handle_commands(&mut self, trainer: &mut Trainer) -> bool {
         loop {
             let command = if self.paused {
-                match self.commands.recv() {
+                let waiting = Instant::now();
+                let received = self.commands.recv();
+                self.paused_for += waiting.elapsed();
+                match received {
                     Ok(c) => c,
                     Err(_) => return false, // the handle is gone
                 }
@@ -445,6 +460,42 @@ mod tests {
         let (_, outcome) = wait_finished(&worker);
         assert_eq!(outcome.reason, StopReason::StoppedByUser);
         assert!(outcome.history.len() < 1000);
+    }
+
+    #[test]
+    fn time_spent_paused_is_not_counted_as_active() {
+        let spawned = Instant::now();
+        let worker = TrainingWorker::spawn(config(1000), data(400), None, None, Arc::new(|| {}))
+            .expect("valid");
+        worker.send(Command::Pause);
+        while let Some(e) = worker.recv_timeout(Duration::from_secs(10)) {
+            if matches!(e, Event::Paused) {
+                break;
+            }
+        }
+        let pause = Duration::from_millis(300);
+        std::thread::sleep(pause);
+        worker.send(Command::Resume);
+        let mut active = None;
+        while let Some(e) = worker.recv_timeout(Duration::from_secs(10)) {
+            match e {
+                Event::Resumed => active = Some(0.0),
+                Event::Progress { active_secs, .. } if active.is_some() => {
+                    active = Some(active_secs);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let active = active.expect("progress after resuming");
+        assert!(active > 0.0);
+        assert!(
+            active <= (spawned.elapsed() - pause).as_secs_f64(),
+            "{active} s active in {:?} with a {pause:?} pause",
+            spawned.elapsed()
+        );
+        worker.send(Command::Stop);
+        wait_finished(&worker);
     }
 
     #[test]

@@ -414,11 +414,13 @@ impl WorkbenchApp {
                 epoch,
                 steps_per_sec,
                 train_secs,
+                active_secs,
             } => {
                 session.steps = steps;
                 session.epoch = epoch;
                 session.steps_per_sec = steps_per_sec;
                 session.train_secs = train_secs;
+                session.active_secs = active_secs;
             }
             Event::Epoch(record) => {
                 session.skipped_steps += record.skipped_steps;

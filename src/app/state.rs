@@ -289,6 +289,8 @@ pub struct Session {
     pub epoch: usize,
     pub steps_per_sec: f64,
     pub train_secs: f64,
+    /// Wall time of the run so far, pauses excluded (steps, evaluation, snapshots).
+    pub active_secs: f64,
     /// Per-step batch losses (NaN = skipped step).
     pub step_losses: Vec<f32>,
     /// Exponential moving average of the step losses, (epoch as fraction, value).
@@ -324,6 +326,7 @@ impl Default for Session {
             epoch: 0,
             steps_per_sec: 0.0,
             train_secs: 0.0,
+            active_secs: 0.0,
             step_losses: Vec::new(),
             smoothed: Vec::new(),
             ema: (0.0, 0),
@@ -405,11 +408,19 @@ impl Session {
         }
     }
 
-    /// Estimated seconds to the last planned step at the current rate.
+    /// Estimated seconds to the last planned step. The run's wall-clock pace so far counts
+    /// what the steps alone leave out (held-out scoring at each epoch end, snapshots), which
+    /// for large held-out sets is a third of the time.
     pub fn secs_left(&self) -> Option<f64> {
         let total = (self.steps_per_epoch * self.epochs) as u64;
-        (self.steps_per_sec > 0.0 && total >= self.steps)
-            .then(|| (total - self.steps) as f64 / self.steps_per_sec)
+        let secs_per_step = if self.steps > 0 && self.active_secs > 0.0 {
+            self.active_secs / self.steps as f64
+        } else if self.steps_per_sec > 0.0 {
+            1.0 / self.steps_per_sec
+        } else {
+            return None;
+        };
+        (total >= self.steps).then(|| (total - self.steps) as f64 * secs_per_step)
     }
 
     pub fn set_model(&mut self, model: Arc<Model>, view: Option<Arc<PredictionView>>) {
@@ -509,5 +520,23 @@ mod tests {
             assert!((p[1] - 2.0).abs() < 1e-12, "a constant loss stays constant");
         }
         assert_eq!(session.smoothed[2][0], 1.0, "step 4 of 4 is epoch 1");
+    }
+
+    #[test]
+    fn time_left_follows_the_runs_wall_clock_pace() {
+        let mut session = Session {
+            steps_per_epoch: 100,
+            epochs: 4,
+            steps: 100,
+            steps_per_sec: 100.0,
+            ..Session::default()
+        };
+        // Before any wall time is known: the steps' own rate.
+        assert_eq!(session.secs_left(), Some(3.0));
+        // One epoch took 1.5 s in all, evaluation included: three more take 4.5 s.
+        session.active_secs = 1.5;
+        assert_eq!(session.secs_left(), Some(4.5));
+        session.steps = 500;
+        assert_eq!(session.secs_left(), None, "past the planned steps");
     }
 }

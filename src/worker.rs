@@ -433,17 +433,22 @@ mod tests {
         assert!(outcome.test_scores.is_some());
     }
 
-    #[test]
-    fn pause_step_resume_and_stop() {
+    /// A 1000-epoch run, paused (its Paused acknowledgement received).
+    fn long_run_paused() -> TrainingWorker {
         let worker = TrainingWorker::spawn(config(1000), data(400), None, None, Arc::new(|| {}))
             .expect("valid");
         worker.send(Command::Pause);
-        // Wait for the Paused acknowledgement.
         while let Some(e) = worker.recv_timeout(Duration::from_secs(10)) {
             if matches!(e, Event::Paused) {
                 break;
             }
         }
+        worker
+    }
+
+    #[test]
+    fn pause_step_resume_and_stop() {
+        let worker = long_run_paused();
         // Nothing but possibly already-queued events arrives while paused; then one epoch on request.
         worker.send(Command::StepEpoch);
         let mut got_epoch = false;
@@ -465,14 +470,7 @@ mod tests {
     #[test]
     fn time_spent_paused_is_not_counted_as_active() {
         let spawned = Instant::now();
-        let worker = TrainingWorker::spawn(config(1000), data(400), None, None, Arc::new(|| {}))
-            .expect("valid");
-        worker.send(Command::Pause);
-        while let Some(e) = worker.recv_timeout(Duration::from_secs(10)) {
-            if matches!(e, Event::Paused) {
-                break;
-            }
-        }
+        let worker = long_run_paused();
         let pause = Duration::from_millis(300);
         std::thread::sleep(pause);
         worker.send(Command::Resume);

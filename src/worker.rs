@@ -3,6 +3,7 @@
 //! GUI toolkit. Dropping the handle stops the thread and joins it.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -17,7 +18,9 @@ use crate::nn::{
 /// The UI's wake-up call (in the app: `ctx.request_repaint()`).
 pub type WakeFn = Arc<dyn Fn() + Send + Sync>;
 
-/// Shortest time between two prediction snapshots.
+/// Shortest time between two prediction snapshots. Besides, a snapshot is computed only once
+/// the window has taken the previous one ([`TrainingWorker::snapshot_taken`]): no more often
+/// than it repaints.
 const SNAPSHOT_INTERVAL: Duration = Duration::from_millis(200);
 /// Snapshots may take at most this fraction of the worker's time.
 const SNAPSHOT_BUDGET: f64 = 0.05;
@@ -89,6 +92,7 @@ pub struct TrainingWorker {
     events: Receiver<Event>,
     handle: Option<JoinHandle<()>>,
     spare_core: Arc<SpareCore>,
+    snapshot_wanted: Arc<AtomicBool>,
 }
 
 impl TrainingWorker {
@@ -105,6 +109,8 @@ impl TrainingWorker {
         let (event_tx, event_rx) = crossbeam_channel::unbounded();
         let spare_core = Arc::new(SpareCore::default());
         let spare = spare_core.clone();
+        let snapshot_wanted = Arc::new(AtomicBool::new(true));
+        let wanted = snapshot_wanted.clone();
         let handle = std::thread::Builder::new()
             .name("training".into())
             .spawn(move || {
@@ -114,6 +120,7 @@ impl TrainingWorker {
                     wake,
                     view,
                     spare,
+                    snapshot_wanted: wanted,
                     paused: false,
                     epoch_then_pause: false,
                     paused_for: Duration::ZERO,
@@ -126,6 +133,7 @@ impl TrainingWorker {
             events: event_rx,
             handle,
             spare_core,
+            snapshot_wanted,
         })
     }
 
@@ -133,6 +141,12 @@ impl TrainingWorker {
     /// window does, while it paints a frame).
     pub fn spare_core(&self) -> &Arc<SpareCore> {
         &self.spare_core
+    }
+
+    /// The latest snapshot has been taken: the worker may compute the next one. Until then it
+    /// computes none, so a window that repaints rarely (or not at all) costs training nothing.
+    pub fn snapshot_taken(&self) {
+        self.snapshot_wanted.store(true, Ordering::Release);
     }
 
     /// Sends a command; a worker that has finished ignores it.
@@ -178,6 +192,8 @@ struct WorkerLoop {
     wake: WakeFn,
     view: Option<ViewSpec>,
     spare: Arc<SpareCore>,
+    /// Set by the window once it has taken the latest snapshot.
+    snapshot_wanted: Arc<AtomicBool>,
     paused: bool,
     epoch_then_pause: bool,
     /// Time spent waiting for commands while paused.
@@ -250,10 +266,11 @@ impl WorkerLoop {
                     self.emit(Event::Paused);
                 }
             }
-            if Instant::now() >= next_snapshot || report.epoch.is_some() {
-                let started = Instant::now();
+            let due = Instant::now() >= next_snapshot || report.epoch.is_some();
+            if due && self.snapshot_wanted.swap(false, Ordering::AcqRel) {
+                let computing = Instant::now();
                 self.send_snapshot(&trainer);
-                let cost = started.elapsed();
+                let cost = computing.elapsed();
                 next_snapshot =
                     Instant::now() + SNAPSHOT_INTERVAL.max(cost.div_f64(SNAPSHOT_BUDGET));
             }
@@ -494,6 +511,50 @@ mod tests {
         );
         worker.send(Command::Stop);
         wait_finished(&worker);
+    }
+
+    #[test]
+    fn a_new_snapshot_waits_until_the_last_one_is_taken() {
+        // Far more epochs than the test lasts.
+        let worker = TrainingWorker::spawn(
+            config(1_000_000),
+            data(400),
+            None,
+            Some(view()),
+            Arc::new(|| {}),
+        )
+        .expect("valid");
+        let next_event = |wanted: fn(&Event) -> bool, within: Duration| {
+            let started = Instant::now();
+            while let Some(e) = worker.recv_timeout(within.saturating_sub(started.elapsed())) {
+                if wanted(&e) {
+                    return true;
+                }
+            }
+            false
+        };
+        let is_snapshot = |e: &Event| matches!(e, Event::Snapshot { .. });
+        assert!(
+            next_event(is_snapshot, Duration::from_secs(10)),
+            "the first one"
+        );
+        // Epochs go on (a snapshot would be due at each), but nobody took the snapshot.
+        let mut epochs = 0;
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_millis(600) {
+            match worker.recv_timeout(Duration::from_millis(50)) {
+                Some(Event::Snapshot { .. }) => panic!("a snapshot nobody asked for"),
+                Some(Event::Epoch(_)) => epochs += 1,
+                _ => {}
+            }
+        }
+        assert!(epochs > 1, "training went on: {epochs} epochs");
+        worker.snapshot_taken();
+        assert!(
+            next_event(is_snapshot, Duration::from_secs(10)),
+            "the next one"
+        );
+        worker.send(Command::Stop);
     }
 
     #[test]

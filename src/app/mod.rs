@@ -387,6 +387,9 @@ impl WorkbenchApp {
         };
         let started = Instant::now();
         let events = worker.drain(DRAIN_BUDGET);
+        if events.iter().any(|e| matches!(e, Event::Snapshot { .. })) {
+            worker.snapshot_taken();
+        }
         if started.elapsed() >= DRAIN_BUDGET {
             // More may be waiting: come back soon.
             ctx.request_repaint_after(self.pacer.interval());

@@ -81,8 +81,9 @@ pub struct RunOutcome {
     pub steps: u64,
     /// Where the time of the steps went; their total is the run's training time.
     pub phases: StepPhases,
-    /// Wall time from the first step to the last ([`Trainer::elapsed_secs`]).
-    pub elapsed_secs: f64,
+    /// Wall time of the run, pauses excluded: the steps, the evaluation at epoch ends and the
+    /// snapshots.
+    pub active_secs: f64,
     pub train_scores: Scores,
     pub test_scores: Option<Scores>,
 }
@@ -250,10 +251,7 @@ impl WorkerLoop {
                         0.0
                     },
                     train_secs: trainer.train_secs(),
-                    active_secs: started
-                        .elapsed()
-                        .saturating_sub(self.paused_for)
-                        .as_secs_f64(),
+                    active_secs: self.active_secs(started),
                 });
                 (rate_steps, rate_secs) = (0, 0.0);
                 last_flush = Instant::now();
@@ -262,8 +260,7 @@ impl WorkerLoop {
                 self.emit(Event::Epoch(record));
                 if self.epoch_then_pause {
                     self.epoch_then_pause = false;
-                    self.paused = true;
-                    self.emit(Event::Paused);
+                    self.pause(&trainer);
                 }
             }
             let due = Instant::now() >= next_snapshot || report.epoch.is_some();
@@ -289,12 +286,28 @@ impl WorkerLoop {
             history: trainer.history().to_vec(),
             steps: trainer.steps(),
             phases: trainer.step_phases(),
-            elapsed_secs: trainer.elapsed_secs(),
+            active_secs: self.active_secs(started),
             train_scores: trainer.score(train),
             test_scores: test.map(|t| trainer.score(t)),
             model,
         };
         self.emit(Event::Finished(Box::new(outcome)));
+    }
+
+    /// Wall time since `started`, less the time spent paused.
+    fn active_secs(&self, started: Instant) -> f64 {
+        started
+            .elapsed()
+            .saturating_sub(self.paused_for)
+            .as_secs_f64()
+    }
+
+    /// Pauses, first sending a snapshot whether or not the window has taken the last one: a
+    /// paused window shows (and saves) exactly the model its epoch count and losses describe.
+    fn pause(&mut self, trainer: &Trainer) {
+        self.paused = true;
+        self.send_snapshot(trainer);
+        self.emit(Event::Paused);
     }
 
     fn send_snapshot(&self, trainer: &Trainer) {
@@ -328,8 +341,7 @@ impl WorkerLoop {
                 Command::Stop => return false,
                 Command::Pause => {
                     if !self.paused {
-                        self.paused = true;
-                        self.emit(Event::Paused);
+                        self.pause(trainer);
                     }
                 }
                 Command::Resume => {
@@ -513,17 +525,21 @@ mod tests {
         wait_finished(&worker);
     }
 
-    #[test]
-    fn a_new_snapshot_waits_until_the_last_one_is_taken() {
-        // Far more epochs than the test lasts.
-        let worker = TrainingWorker::spawn(
+    /// A run with far more epochs than a test lasts, with a view for snapshots.
+    fn endless_run_with_view() -> TrainingWorker {
+        TrainingWorker::spawn(
             config(1_000_000),
             data(400),
             None,
             Some(view()),
             Arc::new(|| {}),
         )
-        .expect("valid");
+        .expect("valid")
+    }
+
+    #[test]
+    fn a_new_snapshot_waits_until_the_last_one_is_taken() {
+        let worker = endless_run_with_view();
         let next_event = |wanted: fn(&Event) -> bool, within: Duration| {
             let started = Instant::now();
             while let Some(e) = worker.recv_timeout(within.saturating_sub(started.elapsed())) {
@@ -555,6 +571,38 @@ mod tests {
             "the next one"
         );
         worker.send(Command::Stop);
+    }
+
+    #[test]
+    fn pausing_shows_the_model_as_it_is_even_if_no_snapshot_was_asked_for() {
+        let worker = endless_run_with_view();
+        // The snapshot that arrives before the Paused acknowledgement.
+        let snapshot_then_paused = || {
+            let mut snapshot = None;
+            while let Some(e) = worker.recv_timeout(Duration::from_secs(10)) {
+                match e {
+                    Event::Snapshot { model, .. } => snapshot = Some(model),
+                    Event::Paused => return snapshot,
+                    _ => {}
+                }
+            }
+            panic!("no Paused event");
+        };
+        // The first snapshot is never marked taken, so none follows on its own.
+        while !matches!(
+            worker.recv_timeout(Duration::from_secs(10)),
+            Some(Event::Snapshot { .. }) | None
+        ) {}
+        worker.send(Command::Pause);
+        assert!(snapshot_then_paused().is_some(), "a snapshot on pausing");
+        worker.send(Command::StepEpoch);
+        let after_epoch = snapshot_then_paused().expect("a snapshot after the stepped epoch");
+        worker.send(Command::Stop);
+        let (_, outcome) = wait_finished(&worker);
+        assert_eq!(
+            *after_epoch, *outcome.model,
+            "the paused window showed the final model"
+        );
     }
 
     #[test]

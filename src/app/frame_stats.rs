@@ -28,7 +28,7 @@ impl FrameStats {
     }
 
     /// The finished run, for its throughput: steps per second of training steps, and per
-    /// second of wall time from its first step to its last.
+    /// second of the run's wall time (pauses excluded).
     pub fn set_run(&mut self, steps: u64, phases: StepPhases, elapsed_secs: f64) {
         self.run = Some((steps, phases, elapsed_secs));
     }

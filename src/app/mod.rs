@@ -484,7 +484,7 @@ impl WorkbenchApp {
                     self.settings.runs.remove(0);
                 }
                 if let Some(stats) = &mut self.frame_stats {
-                    stats.set_run(outcome.steps, outcome.phases, outcome.elapsed_secs);
+                    stats.set_run(outcome.steps, outcome.phases, outcome.active_secs);
                 }
                 if self.autotrain_started && self.options.exit_after_training {
                     ctx.send_viewport_cmd(egui::ViewportCommand::Close);
@@ -1042,8 +1042,9 @@ fn one_software_render_thread() {
 ///   parameters, Adam moments and gradients) from an arena of its own; with that, the Adam
 ///   update took 24–27 µs per step of the seed model against 15–16 µs in the main heap, as
 ///   for the headless `train` (12 alternating launches each: 3 430 against 3 610 steps/s,
-///   medians). Why the arena matters is not established. Steps do not allocate, so the
-///   threads hardly ever contend for the shared arena.
+///   medians). Why the arena matters is not established. Training steps do not allocate;
+///   snapshots and frames do, a few times a second, and those figures include any waiting
+///   for the shared arena that brings.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn tune_allocator() {
     // SAFETY: mallopt only changes allocator parameters; it is called before any other

@@ -57,42 +57,52 @@ pub fn runs_ui(ui: &mut Ui, settings: &mut Settings, commands: &mut Vec<Command>
                     let last = rows.end.saturating_sub(1);
                     let newest_first = settings.runs.iter_mut().rev();
                     for run in newest_first.skip(first).take(last - first) {
+                        // Interactive cells take their ids from the run, not from their place
+                        // among the rows laid out, which shifts as the table scrolls.
                         let id = ui.colored_label(run_color(run.id), format!("run {}", run.id));
-                        ui.add(egui::Checkbox::without_text(&mut run.overlay))
-                            .labelled_by(id.id)
-                            .on_hover_text("Overlay this run's loss curves");
+                        ui.push_id(("overlay", run.id), |ui| {
+                            ui.add(egui::Checkbox::without_text(&mut run.overlay))
+                                .labelled_by(id.id)
+                                .on_hover_text("Overlay this run's loss curves");
+                        });
                         ui.label(run.config.head.label());
                         ui.label(run.config.hidden_label());
                         ui.label(format!("{:.0e}", run.config.learning_rate));
                         ui.label(format!("{}", run.config.batch_size));
-                        ui.label(format!("{}/{}", run.epochs_done, run.config.epochs))
-                            .on_hover_text(format!(
-                                "{} steps in {}: {}",
-                                run.steps,
-                                fmt_secs(run.train_secs),
-                                run.reason
-                            ));
+                        ui.push_id(("epochs", run.id), |ui| {
+                            ui.label(format!("{}/{}", run.epochs_done, run.config.epochs))
+                                .on_hover_text(format!(
+                                    "{} steps in {}: {}",
+                                    run.steps,
+                                    fmt_secs(run.train_secs),
+                                    run.reason
+                                ));
+                        });
                         ui.label(fmt_num(run.train_nll));
                         ui.label(run.test_nll.map_or("–".into(), fmt_num));
                         ui.label(
                             run.test_accuracy
                                 .map_or("–".into(), |a| format!("{:.1} %", a * 100.0)),
                         );
-                        ui.horizontal(|ui| {
-                            if ui
-                                .small_button("Restore")
-                                .on_hover_text("Put this run's settings back into the controls")
-                                .clicked()
-                            {
-                                commands.push(Command::RestoreRun(run.id));
-                            }
-                            if ui.small_button("Delete").clicked() {
-                                commands.push(Command::DeleteRun(run.id));
-                            }
+                        ui.push_id(("actions", run.id), |ui| {
+                            ui.horizontal(|ui| action_buttons(ui, run.id, commands))
                         });
                         ui.label(RichText::new(&run.data_label).small());
                         ui.end_row();
                     }
                 });
         });
+}
+
+fn action_buttons(ui: &mut Ui, run: u64, commands: &mut Vec<Command>) {
+    if ui
+        .small_button("Restore")
+        .on_hover_text("Put this run's settings back into the controls")
+        .clicked()
+    {
+        commands.push(Command::RestoreRun(run));
+    }
+    if ui.small_button("Delete").clicked() {
+        commands.push(Command::DeleteRun(run));
+    }
 }

@@ -263,8 +263,9 @@ impl WorkerLoop {
                     self.pause(&trainer);
                 }
             }
+            // A run that has just paused has sent its snapshot already.
             let due = Instant::now() >= next_snapshot || report.epoch.is_some();
-            if due && self.snapshot_wanted.swap(false, Ordering::AcqRel) {
+            if due && !self.paused && self.snapshot_wanted.swap(false, Ordering::AcqRel) {
                 let computing = Instant::now();
                 self.send_snapshot(&trainer);
                 let cost = computing.elapsed();

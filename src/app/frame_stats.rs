@@ -29,8 +29,8 @@ impl FrameStats {
 
     /// The finished run, for its throughput: steps per second of training steps, and per
     /// second of the run's wall time (pauses excluded).
-    pub fn set_run(&mut self, steps: u64, phases: StepPhases, elapsed_secs: f64) {
-        self.run = Some((steps, phases, elapsed_secs));
+    pub fn set_run(&mut self, steps: u64, phases: StepPhases, active_secs: f64) {
+        self.run = Some((steps, phases, active_secs));
     }
 
     pub fn summary(&self) -> String {
@@ -52,15 +52,15 @@ impl FrameStats {
                 out.push_str(&format!("frame rate while training: {rate:.1} frames/s\n"));
             }
         }
-        if let Some((steps, phases, elapsed)) = self.run
+        if let Some((steps, phases, active)) = self.run
             && let Some(rate) = phases.steps_per_sec(steps)
         {
             out.push_str(&format!("training throughput: {rate:.1} steps/s\n"));
             out.push_str(&format!("per step: {}\n", phases.describe_per_step(steps)));
-            if elapsed > 0.0 {
+            if active > 0.0 {
                 out.push_str(&format!(
-                    "wall clock: {:.1} steps/s ({steps} steps in {elapsed:.2} s)\n",
-                    steps as f64 / elapsed
+                    "wall clock: {:.1} steps/s ({steps} steps in {active:.2} s)\n",
+                    steps as f64 / active
                 ));
             }
         }

@@ -4,13 +4,14 @@
 
 mod common;
 
-use common::{finished, harness, small_settings, step_until};
+use common::{finished, harness, settle, small_settings, step_until};
 
 use std::time::Duration;
 
-use density_workbench::app::state::{MAX_RUNS, RunRecord};
+use density_workbench::app::state::{MAX_RUNS, RunEntry};
 use density_workbench::data::Preset;
 use density_workbench::nn::{Activation, Head, LayerSpec};
+use density_workbench::run::RunSummary;
 use egui_kittest::kittest::Queryable;
 
 #[test]
@@ -84,6 +85,7 @@ fn presets_heads_and_layers_are_edited_by_label() {
     h.run_ok();
     h.get_by_label("Generate").click();
     h.run_ok();
+    settle(&mut h);
     let data = h.state().data.as_ref().expect("data");
     assert_eq!(data.n_rows(), 300);
     assert_eq!(data.n_inputs(), 2);
@@ -225,6 +227,7 @@ fn a_malformed_csv_shows_its_error_and_keeps_the_previous_data() {
     h.run_ok();
     h.get_by_label("Load").click();
     h.run_ok();
+    settle(&mut h);
     let error = h
         .query_by_label_contains("\"oops\" is not a number")
         .expect("the error is shown");
@@ -241,6 +244,7 @@ fn a_malformed_csv_shows_its_error_and_keeps_the_previous_data() {
     h.run_ok();
     h.get_by_label("Load").click();
     h.run_ok();
+    settle(&mut h);
     assert!(h.query_by_label_contains("is not a number").is_none());
     let data = h.state().data.as_ref().expect("data");
     assert_eq!(data.train.x_names, vec!["a", "b"]);
@@ -249,6 +253,7 @@ fn a_malformed_csv_shows_its_error_and_keeps_the_previous_data() {
     h.run_ok();
     h.get_by_label("Apply columns").click();
     h.run_ok();
+    settle(&mut h);
     assert_eq!(
         h.state().data.as_ref().expect("data").train.x_names,
         vec!["a"]
@@ -279,13 +284,13 @@ fn a_long_runs_table_lays_out_only_the_rows_in_view_and_scrolls_to_the_oldest() 
     let mut settings = small_settings();
     settings.runs = (1..=MAX_RUNS as u64)
         .map(|id| {
-            let mut run = RunRecord {
+            let mut run = RunSummary {
                 id,
-                data_label: format!("data {id}"),
-                ..RunRecord::default()
+                label: format!("data {id}"),
+                ..RunSummary::default()
             };
             run.config.epochs = 1000 + id as usize; // tells the runs apart once restored
-            run
+            RunEntry::new(run, None)
         })
         .collect();
     settings.next_run_id = MAX_RUNS as u64 + 1;

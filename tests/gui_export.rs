@@ -5,12 +5,12 @@
 
 mod common;
 
-use common::{H, harness, small_settings, step_until};
+use common::{H, harness, settle, small_settings, step_until};
 
 use std::path::Path;
 use std::time::Duration;
 
-use density_workbench::app::file_menu::{FigureKind, PredictionSet};
+use density_workbench::app::file_state::{FigureKind, PredictionSet};
 use density_workbench::app::state::{RunStatus, SourceKind};
 use density_workbench::data::Preset;
 use density_workbench::export::experiment::load_experiment;
@@ -314,7 +314,7 @@ fn experiment_save_open_retrain_reproduces_the_loss_history() {
     );
     let saved = load_experiment(&path).expect("experiment file");
     assert_eq!(saved.runs.len(), 1);
-    assert_eq!(saved.runs[0].history.len(), 3);
+    assert_eq!(saved.runs[0].summary.history.len(), 3);
     assert_eq!(saved.config, small_settings().config);
 
     // A fresh window with other data and settings.
@@ -328,6 +328,7 @@ fn experiment_save_open_retrain_reproduces_the_loss_history() {
     open_dialog(&mut h2, "Open experiment…", &path);
     h2.get_by_label("Open experiment").click();
     h2.run_ok();
+    settle(&mut h2);
     assert!(
         message(&h2).starts_with("Opened experiment"),
         "{}",
@@ -341,7 +342,7 @@ fn experiment_save_open_retrain_reproduces_the_loss_history() {
     assert!(h2.query_by_label("run 1").is_some(), "the runs table");
 
     train(&mut h2);
-    let retrained = &h2.state().settings.runs[1].records;
+    let retrained = &h2.state().settings.runs[1].summary.history;
     let losses = |h: &[density_workbench::nn::EpochRecord]| -> Vec<(usize, u64, u64, Option<u64>)> {
         h.iter()
             .map(|r| {
@@ -354,10 +355,10 @@ fn experiment_save_open_retrain_reproduces_the_loss_history() {
             })
             .collect()
     };
-    assert_eq!(losses(retrained), losses(&saved.runs[0].history));
+    assert_eq!(losses(retrained), losses(&saved.runs[0].summary.history));
     assert_eq!(
         losses(retrained),
-        losses(&h.state().settings.runs[0].records),
+        losses(&h.state().settings.runs[0].summary.history),
         "bit for bit"
     );
 }
@@ -389,6 +390,7 @@ fn an_experiment_whose_data_file_changed_or_vanished_says_so_and_keeps_the_data(
     open_dialog(&mut h2, "Open experiment…", &path);
     h2.get_by_label("Open experiment").click();
     h2.run_ok();
+    settle(&mut h2);
     assert!(
         !h2.state().files.message.as_ref().expect("msg").error,
         "{}",
@@ -403,6 +405,7 @@ fn an_experiment_whose_data_file_changed_or_vanished_says_so_and_keeps_the_data(
     open_dialog(&mut h3, "Open experiment…", &path);
     h3.get_by_label("Open experiment").click();
     h3.run_ok();
+    settle(&mut h3);
     let text = message(&h3);
     assert!(
         text.contains("has changed since the experiment was saved"),
@@ -419,6 +422,7 @@ fn an_experiment_whose_data_file_changed_or_vanished_says_so_and_keeps_the_data(
     std::fs::remove_file(&csv).expect("remove");
     h3.get_by_label("Open experiment").click();
     h3.run_ok();
+    settle(&mut h3);
     let text = message(&h3);
     assert!(text.contains("is missing"), "{text}");
     assert_eq!(
@@ -455,6 +459,7 @@ fn corrupt_model_and_experiment_files_give_clear_errors_and_keep_the_data() {
     open_dialog(&mut h, "Open experiment…", &experiment);
     h.get_by_label("Open experiment").click();
     h.run_ok();
+    settle(&mut h);
     let text = message(&h);
     assert!(
         text.contains("experiment.json: not a Density Workbench experiment"),

@@ -7,14 +7,28 @@ use super::Command;
 use super::state::{DataSettings, LoadedData, SourceKind};
 use super::widgets::{error_label, fmt_count, fmt_num, grid_row};
 
+/// What the data panel shows besides the controls.
+pub struct DataStatus<'a> {
+    pub data: Option<&'a LoadedData>,
+    /// The last error, in plain words.
+    pub error: Option<&'a str>,
+    pub best_nll: Option<f64>,
+    /// The data task in progress: what it does and for how long it has.
+    pub task: Option<(&'a str, f64)>,
+}
+
 pub fn data_ui(
     ui: &mut Ui,
     settings: &mut DataSettings,
-    data: Option<&LoadedData>,
-    error: Option<&str>,
-    best_nll: Option<f64>,
+    status: DataStatus,
     commands: &mut Vec<Command>,
 ) {
+    let DataStatus {
+        data,
+        error,
+        best_nll,
+        task,
+    } = status;
     ui.horizontal(|ui| {
         ui.radio_value(&mut settings.source, SourceKind::Preset, "Generator");
         ui.radio_value(&mut settings.source, SourceKind::File, "CSV/TSV file");
@@ -22,6 +36,19 @@ pub fn data_ui(
     match settings.source {
         SourceKind::Preset => preset_ui(ui, settings, commands),
         SourceKind::File => file_ui(ui, settings, data, commands),
+    }
+    if let Some((what, secs)) = task {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(format!("{what}… {secs:.1} s"));
+            if ui
+                .small_button("Cancel")
+                .on_hover_text("Keep the data shown now")
+                .clicked()
+            {
+                commands.push(Command::CancelData);
+            }
+        });
     }
     if let Some(error) = error {
         error_label(ui, error);

@@ -10,34 +10,22 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crossbeam_channel::Receiver;
-
-use super::file_menu::{Dialog, FigureKind, FileAction, ModelInfo, PendingReplace, PredictionSet};
-use super::state::{self, RunRecord, RunStatus, Session};
-use super::{Command, WorkbenchApp};
-use crate::data::{MissingPolicy, Truth};
-use crate::export::experiment::{
-    self, DataSourceSpec, Experiment, TestSourceSpec, load_experiment,
+use super::WorkbenchApp;
+use super::file_state::{
+    Dialog, FigureKind, FileAction, ModelInfo, PendingExperiment, PendingReplace, PredictionSet,
+    RunsMerge, WriteJob, WriteOutcome,
 };
+use super::state::{self, RunEntry, RunStatus, Session};
+use super::tasks::{Poll, Task};
+use crate::data::Truth;
+use crate::export::experiment::{Experiment, ExperimentRun, load_experiment};
 use crate::export::figures::{
     DataFigure, DataPlotOptions, Figure, ImageFormat, LossFigure, PosteriorFigure, RenderOptions,
     RunCurve, RunsFigure, render_figure,
 };
-use crate::export::{ModelFile, Overwrite, TrainingRecord, WriteError, load_model, write_atomic};
+use crate::export::{ModelFile, Overwrite, WriteError, load_model, write_atomic};
 use crate::nn::{EpochRecord, Model, PredictionView, ViewSpec};
-
-/// A background write: computes bytes, then writes them atomically.
-pub(crate) struct WriteJob {
-    /// "model", "predictions", "figure", "experiment".
-    pub what: String,
-    result: Receiver<WriteOutcome>,
-}
-
-enum WriteOutcome {
-    Written { path: PathBuf, bytes: usize },
-    Exists { path: PathBuf, bytes: Arc<Vec<u8>> },
-    Failed(String),
-}
+use crate::run::RunSummary;
 
 type Producer = Box<dyn FnOnce() -> Result<Vec<u8>, String> + Send>;
 
@@ -86,28 +74,45 @@ impl WorkbenchApp {
                 }
             }
             FileAction::CloseModelInfo => self.files.model_info = None,
+            FileAction::OpenExperimentRuns(merge) => {
+                if let Some(pending) = self.files.pending_experiment.take() {
+                    self.apply_experiment(pending, merge);
+                }
+            }
+            FileAction::CancelExperiment => {
+                if let Some(pending) = self.files.pending_experiment.take() {
+                    self.files.ok(format!(
+                        "{} not opened; nothing changed",
+                        pending.path.display()
+                    ));
+                }
+            }
+            FileAction::CancelWrite => {
+                if let Some(job) = self.files.job.take() {
+                    job.task.cancel();
+                    self.files.ok(format!(
+                        "writing the {} was cancelled; no file was written unless it had already begun",
+                        job.what
+                    ));
+                }
+            }
         }
     }
 
     /// Takes finished background writes.
-    pub(crate) fn poll_file_jobs(&mut self, ctx: &egui::Context) {
+    pub(crate) fn poll_file_jobs(&mut self) {
         let Some(job) = &self.files.job else {
             return;
         };
-        let outcome = match job.result.try_recv() {
-            Ok(outcome) => outcome,
-            Err(crossbeam_channel::TryRecvError::Empty) => {
-                ctx.request_repaint_after(std::time::Duration::from_millis(100));
-                return;
-            }
-            Err(crossbeam_channel::TryRecvError::Disconnected) => {
-                WriteOutcome::Failed("the export thread ended without a result".into())
-            }
+        let outcome = match job.task.poll() {
+            Poll::Pending => return,
+            Poll::Done(outcome) => Ok(outcome),
+            Poll::Failed(error) => Err(error),
         };
         let what = job.what.clone();
         self.files.job = None;
         match outcome {
-            WriteOutcome::Written { path, bytes } => {
+            Ok(WriteOutcome::Written { path, bytes }) => {
                 self.files.ok(format!(
                     "Saved {what} to {} ({})",
                     path.display(),
@@ -117,12 +122,12 @@ impl WorkbenchApp {
                     self.files.open = None;
                 }
             }
-            WriteOutcome::Exists { path, bytes } => {
+            Ok(WriteOutcome::Exists { path, bytes }) => {
                 // The confirmation window asks.
                 self.files.message = None;
                 self.files.pending = Some(PendingReplace { path, bytes, what });
             }
-            WriteOutcome::Failed(error) => self.files.error(error),
+            Err(error) => self.files.error(error),
         }
     }
 
@@ -184,7 +189,8 @@ impl WorkbenchApp {
         }
     }
 
-    /// Runs `produce` then the atomic write on a background thread.
+    /// Runs `produce` then the atomic write on a background thread; a write cancelled
+    /// before it begins writes nothing.
     fn spawn_write(
         &mut self,
         what: String,
@@ -192,37 +198,30 @@ impl WorkbenchApp {
         overwrite: Overwrite,
         produce: Producer,
     ) {
-        let (tx, rx) = crossbeam_channel::bounded(1);
-        let wake = self.wake.clone();
-        let spawned = std::thread::Builder::new()
-            .name(format!("write {what}"))
-            .spawn(move || {
-                let outcome = match produce() {
-                    Err(error) => WriteOutcome::Failed(error),
-                    Ok(bytes) => match write_atomic(&path, &bytes, overwrite) {
-                        Ok(()) => WriteOutcome::Written {
-                            path,
-                            bytes: bytes.len(),
-                        },
-                        Err(WriteError::AlreadyExists { path }) => WriteOutcome::Exists {
-                            path,
-                            bytes: Arc::new(bytes),
-                        },
-                        Err(error @ WriteError::Io { .. }) => {
-                            WriteOutcome::Failed(error.to_string())
-                        }
-                    },
-                };
-                let _ = tx.send(outcome);
-                if let Some(wake) = wake {
-                    wake();
+        let task = Task::spawn(
+            format!("writing the {what}"),
+            self.wake.clone(),
+            move |cancel| {
+                let bytes = produce()?;
+                if cancel.is_cancelled() {
+                    return Err("cancelled".into());
                 }
-            });
-        match spawned {
-            Ok(_) => self.files.job = Some(WriteJob { what, result: rx }),
-            Err(error) => self
-                .files
-                .error(format!("cannot start the export thread: {error}")),
+                match write_atomic(&path, &bytes, overwrite) {
+                    Ok(()) => Ok(WriteOutcome::Written {
+                        path,
+                        bytes: bytes.len(),
+                    }),
+                    Err(WriteError::AlreadyExists { path }) => Ok(WriteOutcome::Exists {
+                        path,
+                        bytes: Arc::new(bytes),
+                    }),
+                    Err(error @ WriteError::Io { .. }) => Err(error.to_string()),
+                }
+            },
+        );
+        match task {
+            Ok(task) => self.files.job = Some(WriteJob { what, task }),
+            Err(error) => self.files.error(error),
         }
     }
 
@@ -243,46 +242,14 @@ impl WorkbenchApp {
     }
 
     /// The training record of the session's model: the opened file's when the model came
-    /// from a file, else built from the run.
-    fn training_record(&self, model: &Arc<Model>) -> Option<TrainingRecord> {
+    /// from a file, else the session's run.
+    fn training_record(&self, model: &Arc<Model>) -> Option<RunSummary> {
         if let Some((opened, record)) = &self.files.opened_model
             && Arc::ptr_eq(opened, model)
         {
             return record.clone();
         }
-        let session = &self.session;
-        let (train_nll, test_nll, test_accuracy) = match session.final_scores {
-            Some(scores) => scores,
-            None => {
-                let last = session.history.last();
-                (
-                    last.map_or(f64::NAN, |r| r.train_nll),
-                    last.and_then(|r| r.test_nll),
-                    last.and_then(|r| r.test_accuracy),
-                )
-            }
-        };
-        let stop_reason = match &session.status {
-            RunStatus::Finished(reason) => reason.clone(),
-            RunStatus::Idle => String::new(),
-            _ => "saved during training (a snapshot)".into(),
-        };
-        let provenance = session.provenance.as_ref();
-        Some(TrainingRecord {
-            program_version: env!("CARGO_PKG_VERSION").into(),
-            data_source: provenance
-                .map_or_else(|| session.data_label.clone(), |p| p.data.describe()),
-            test_source: provenance.and_then(state::Provenance::describe_test),
-            config: session.config.clone(),
-            epochs_run: session.history.len(),
-            steps: session.steps,
-            train_seconds: session.train_secs,
-            stop_reason,
-            train_nll,
-            test_nll,
-            test_accuracy,
-            history: session.history.clone(),
-        })
+        Some(self.session.summary())
     }
 
     fn open_model(&mut self, path: &Path) -> Result<(), String> {
@@ -333,9 +300,8 @@ impl WorkbenchApp {
         );
         let mut session = Session {
             status: RunStatus::Finished(format!("opened model {name}")),
-            data_label: training
-                .as_ref()
-                .map_or_else(|| name.clone(), |t| t.data_source.clone()),
+            data: training.as_ref().and_then(|t| t.data.clone()),
+            run_name: name.clone(),
             ..Session::default()
         };
         if let Some(t) = &training {
@@ -364,10 +330,17 @@ impl WorkbenchApp {
             training,
         });
         self.files.open = None;
-        self.files.ok(format!(
-            "Opened model {}: its predictions on the current data are shown{target_note}",
-            path.display()
-        ));
+        if self.session.fits(data_now(&self.data)?) {
+            self.files.ok(format!(
+                "Opened model {}: its predictions are shown{target_note}",
+                path.display()
+            ));
+        } else {
+            self.files.ok(format!(
+                "Opened model {}: it was trained on other data, so its predictions are hidden until its data are loaded (\"Load its data\" above the plot)",
+                path.display()
+            ));
+        }
         Ok(())
     }
 
@@ -401,14 +374,17 @@ impl WorkbenchApp {
         Ok(())
     }
 
-    /// The session's model, if it fits the loaded data.
+    /// The session's model, if it was trained on the loaded data.
     fn model_for_data(&self) -> Result<Arc<Model>, String> {
         if self.session.model.is_none() {
             return Err("no model yet: train one (or open a model file) first".into());
         }
-        self.drawable_model()
-            .cloned()
-            .ok_or_else(|| "the model's inputs are not the loaded data's inputs".into())
+        self.drawable_model().cloned().ok_or_else(|| {
+            format!(
+                "the model of {} was trained on other data: load its data first",
+                self.session.run_name
+            )
+        })
     }
 
     // ----- figures -----------------------------------------------------------------------
@@ -446,7 +422,7 @@ impl WorkbenchApp {
                     .runs
                     .iter()
                     .filter(|r| r.overlay)
-                    .map(|r| (run_label(r), r.epoch_records()))
+                    .map(|r| (run_label(r), r.summary.history.clone()))
                     .collect();
                 if runs.is_empty() {
                     return Err(
@@ -550,38 +526,29 @@ impl WorkbenchApp {
         let Some(data) = &self.data else {
             return Err("no data loaded".into());
         };
-        let Some(provenance) = data.provenance.clone() else {
-            return Err(
-                "the data file could not be read again to record its SHA-256; reload it".into(),
-            );
-        };
         let mut experiment = Experiment::new(
-            provenance.data,
-            provenance.test,
+            data.recipe.source.clone(),
+            data.recipe.held_out.clone(),
             self.settings.config.clone(),
         );
-        experiment.runs = self
-            .settings
-            .runs
-            .iter()
-            .map(|r| experiment::RunRecord {
-                label: run_label(r),
-                config: r.config.clone(),
-                history: r.epoch_records(),
-                epochs_run: r.epochs_done,
-                steps: r.steps,
-                train_seconds: r.train_secs,
-                train_nll: r.train_nll.is_finite().then_some(r.train_nll),
-                test_nll: r.test_nll,
-                test_accuracy: r.test_accuracy,
-                stop_reason: r.stop_reason.clone(),
-            })
-            .collect();
-        let producer: Producer = Box::new(move || Ok(experiment.to_json().into_bytes()));
+        let runs: Vec<RunEntry> = self.settings.runs.clone();
+        let producer: Producer = Box::new(move || {
+            // Each run keeps its own data source and, when the window still has them, its
+            // weights.
+            experiment.runs = runs
+                .into_iter()
+                .map(|entry| ExperimentRun {
+                    model: entry.model.map(|m| ModelFile::from_model(&m, None)),
+                    summary: entry.summary,
+                })
+                .collect();
+            Ok(experiment.to_json().into_bytes())
+        });
         self.spawn_write("experiment".into(), path, Overwrite::Refuse, producer);
         Ok(())
     }
 
+    /// Reads an experiment; asks before its runs replace or join a table that has runs.
     fn open_experiment(&mut self, path: &Path) -> Result<(), String> {
         if self.session.is_active() {
             return Err(
@@ -589,133 +556,89 @@ impl WorkbenchApp {
             );
         }
         let experiment = load_experiment(path).map_err(|e| e.to_string())?;
-        let mut notes: Vec<String> = experiment
-            .check_sources()
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        let data_ok = notes.is_empty();
-        if data_ok {
-            match self.restore_data(&experiment) {
-                Ok(()) => {}
-                Err(note) => notes.push(note),
-            }
+        let pending = PendingExperiment {
+            path: path.to_path_buf(),
+            experiment,
+        };
+        if self.settings.runs.is_empty() || pending.experiment.runs.is_empty() {
+            self.apply_experiment(pending, RunsMerge::Add);
+        } else {
+            self.files.pending_experiment = Some(pending);
         }
-        let kept_data = !notes.is_empty();
-        // Settings and the runs table come back even when the data cannot.
+        Ok(())
+    }
+
+    /// Settings and runs come back at once; the experiment's data load in the background
+    /// (when a file changed or vanished, the current data stay and the message says why).
+    fn apply_experiment(&mut self, pending: PendingExperiment, merge: RunsMerge) {
+        let PendingExperiment { path, experiment } = pending;
         self.settings.config = experiment.config.clone();
         if let Some(es) = experiment.config.early_stopping {
             self.settings.patience = es.patience;
         }
-        let data_label = experiment.data.describe();
-        self.settings.runs = experiment
-            .runs
-            .iter()
-            .map(|r| {
-                let id = self.settings.next_run_id;
-                self.settings.next_run_id += 1;
-                RunRecord {
-                    id,
-                    data_label: data_label.clone(),
-                    config: r.config.clone(),
-                    epochs_done: r.epochs_run,
-                    steps: r.steps,
-                    train_secs: r.train_seconds,
-                    train_nll: r.train_nll.unwrap_or(f64::NAN),
-                    test_nll: r.test_nll,
-                    test_accuracy: r.test_accuracy,
-                    reason: r
-                        .stop_reason
-                        .as_ref()
-                        .map_or_else(String::new, ToString::to_string),
-                    history: r
-                        .history
-                        .iter()
-                        .map(|e| (e.epoch, e.train_nll, e.test_nll))
-                        .collect(),
-                    overlay: false,
-                    records: r.history.clone(),
-                    stop_reason: r.stop_reason.clone(),
-                }
-            })
-            .collect();
-        let runs = experiment.runs.len();
-        let summary = format!(
-            "Opened experiment {}: settings and {runs} run{} restored",
+        if merge == RunsMerge::Replace {
+            self.settings.runs.clear();
+        }
+        let mut unreadable = 0;
+        let count = experiment.runs.len();
+        for run in experiment.runs.iter().cloned() {
+            let model = run.model.and_then(|file| {
+                let model = file.to_model(&path.display().to_string()).ok();
+                unreadable += usize::from(model.is_none());
+                model.map(Arc::new)
+            });
+            let id = self.settings.next_run_id;
+            self.settings.next_run_id += 1;
+            let summary = RunSummary { id, ..run.summary };
+            self.settings.runs.push(RunEntry::new(summary, model));
+        }
+        let recipe = experiment.run_data();
+        let mut summary = format!(
+            "Opened experiment {}: settings and {count} run{} {}",
             path.display(),
-            if runs == 1 { "" } else { "s" }
+            if count == 1 { "" } else { "s" },
+            if merge == RunsMerge::Replace {
+                "(replacing the table's)"
+            } else {
+                "added to the table"
+            }
         );
-        if kept_data {
+        if unreadable > 0 {
+            summary.push_str(&format!("; {unreadable} run(s) without usable weights"));
+        }
+        let problems = recipe.check();
+        if problems.is_empty() {
+            self.apply(super::Command::Reset);
+            let name = format!("experiment {}", path.display());
+            self.load_recipe(&recipe, None, &name);
+            self.files.open = None;
+            self.files.ok(format!(
+                "{summary}; loading its data: {}",
+                recipe.describe()
+            ));
+        } else {
+            let notes: Vec<String> = problems.iter().map(ToString::to_string).collect();
             self.files.error(format!(
                 "{summary}, but the current data were kept: {}",
                 notes.join("; ")
             ));
-        } else {
-            self.files.open = None;
-            self.files.ok(format!("{summary}; data: {data_label}"));
         }
-        Ok(())
-    }
-
-    /// Puts the experiment's data source into the data controls and loads it; an error note
-    /// when it cannot (the current data stay).
-    fn restore_data(&mut self, experiment: &Experiment) -> Result<(), String> {
-        let (fraction, seed) = match &experiment.test {
-            TestSourceSpec::Split { fraction, seed } => (*fraction, *seed),
-            TestSourceSpec::None => (0.0, self.settings.data.split_seed),
-            TestSourceSpec::Separate { source } => {
-                return Err(format!(
-                    "its held-out data come from a separate source ({}), which the window cannot load; use the command line",
-                    source.describe()
-                ));
-            }
-        };
-        let previous = self.settings.data.clone();
-        let generation = self.data.as_ref().map(|d| d.generation);
-        self.data_error = None;
-        let data = &mut self.settings.data;
-        data.test_fraction = fraction;
-        data.split_seed = seed;
-        match &experiment.data {
-            DataSourceSpec::Preset { preset, params } => {
-                data.preset = *preset;
-                data.params = *params;
-                self.generate();
-            }
-            DataSourceSpec::File {
-                path,
-                roles,
-                missing,
-                ..
-            } => {
-                data.csv_path = path.display().to_string();
-                data.x_columns = roles.x.clone();
-                data.y_column = roles.y.clone();
-                data.drop_missing = *missing == MissingPolicy::DropRows;
-                self.load_file();
-            }
-        }
-        let loaded = self.data.as_ref().map(|d| d.generation) != generation;
-        if !loaded {
-            let error = self
-                .data_error
-                .take()
-                .unwrap_or_else(|| "the data could not be loaded".into());
-            self.settings.data = previous;
-            return Err(format!("its data could not be loaded: {error}"));
-        }
-        // The old model belongs to other data.
-        self.apply(Command::Reset);
-        Ok(())
     }
 }
 
-fn run_label(run: &RunRecord) -> String {
+/// The loaded data, or the error that there are none.
+fn data_now(data: &Option<state::LoadedData>) -> Result<&state::LoadedData, String> {
+    data.as_ref()
+        .ok_or_else(|| "load or generate data first".to_string())
+}
+
+fn run_label(run: &RunEntry) -> String {
+    let config = &run.summary.config;
     format!(
         "run {}: {} · {}",
-        run.id,
-        run.config.head.label(),
-        run.config.hidden_label()
+        run.id(),
+        config.head.label(),
+        config.hidden_label()
     )
 }
 

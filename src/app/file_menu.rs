@@ -4,270 +4,16 @@
 //! is replaced only after the user confirms. The actions live in `export_actions.rs`.
 
 use egui::{DragValue, RichText, Ui};
-use serde::{Deserialize, Serialize};
 
+use super::Command;
+use super::file_state::{
+    Dialog, ExportSettings, FigureKind, FileAction, FileUi, Message, ModelInfo, PredictionSet,
+    RunsMerge,
+};
 use super::widgets::{error_label, fmt_num, grid_row};
-use super::{Command, WorkbenchApp};
-use crate::export::TrainingRecord;
-
-/// The dialogs of the File menu.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialog {
-    OpenModel,
-    SaveModel,
-    ExportPredictions,
-    ExportFigure,
-    OpenExperiment,
-    SaveExperiment,
-}
-
-impl Dialog {
-    pub const ALL: [Dialog; 6] = [
-        Dialog::OpenModel,
-        Dialog::SaveModel,
-        Dialog::ExportPredictions,
-        Dialog::ExportFigure,
-        Dialog::OpenExperiment,
-        Dialog::SaveExperiment,
-    ];
-
-    /// The menu entry.
-    pub fn menu_label(self) -> &'static str {
-        match self {
-            Dialog::OpenModel => "Open model…",
-            Dialog::SaveModel => "Save model…",
-            Dialog::ExportPredictions => "Export predictions…",
-            Dialog::ExportFigure => "Export figure…",
-            Dialog::OpenExperiment => "Open experiment…",
-            Dialog::SaveExperiment => "Save experiment…",
-        }
-    }
-
-    /// The dialog window's title.
-    pub fn title(self) -> &'static str {
-        match self {
-            Dialog::OpenModel => "Open a model file",
-            Dialog::SaveModel => "Save the model",
-            Dialog::ExportPredictions => "Export predictions as CSV",
-            Dialog::ExportFigure => "Export a figure",
-            Dialog::OpenExperiment => "Open an experiment file",
-            Dialog::SaveExperiment => "Save the experiment",
-        }
-    }
-
-    /// The dialog's action button.
-    pub fn action_label(self) -> &'static str {
-        match self {
-            Dialog::OpenModel => "Open model",
-            Dialog::SaveModel => "Save model",
-            Dialog::ExportPredictions => "Export predictions",
-            Dialog::ExportFigure => "Export figure",
-            Dialog::OpenExperiment => "Open experiment",
-            Dialog::SaveExperiment => "Save experiment",
-        }
-    }
-
-    pub fn writes(self) -> bool {
-        !matches!(self, Dialog::OpenModel | Dialog::OpenExperiment)
-    }
-
-    /// (filter name, extensions) for the system dialog.
-    pub fn filter(self) -> (&'static str, &'static [&'static str]) {
-        match self {
-            Dialog::OpenModel | Dialog::SaveModel => ("Model (JSON)", &["json"]),
-            Dialog::ExportPredictions => ("CSV", &["csv"]),
-            Dialog::ExportFigure => ("Figure (PNG or SVG)", &["png", "svg"]),
-            Dialog::OpenExperiment | Dialog::SaveExperiment => ("Experiment (JSON)", &["json"]),
-        }
-    }
-}
-
-/// Which rows the predictions CSV covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub enum PredictionSet {
-    #[default]
-    Train,
-    Test,
-    /// Training rows, then held-out rows.
-    All,
-}
-
-impl PredictionSet {
-    pub const ALL: [PredictionSet; 3] = [
-        PredictionSet::Train,
-        PredictionSet::Test,
-        PredictionSet::All,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            PredictionSet::Train => "training set",
-            PredictionSet::Test => "held-out set",
-            PredictionSet::All => "all loaded rows",
-        }
-    }
-}
-
-/// The figures the window can export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub enum FigureKind {
-    /// Data points with the mean/median/mode curves and 68 %/95 % bands.
-    #[default]
-    DataBands,
-    /// The density heat map of p(y|x) with the curves.
-    DataDensity,
-    /// p(y|x*) at the current x*.
-    Posterior,
-    /// Train and held-out NLL per epoch of the current run.
-    Loss,
-    /// Held-out NLL of the runs ticked in the Runs table.
-    Runs,
-}
-
-impl FigureKind {
-    pub const ALL: [FigureKind; 5] = [
-        FigureKind::DataBands,
-        FigureKind::DataDensity,
-        FigureKind::Posterior,
-        FigureKind::Loss,
-        FigureKind::Runs,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            FigureKind::DataBands => "data + prediction (bands)",
-            FigureKind::DataDensity => "density heat map",
-            FigureKind::Posterior => "posterior p(y|x*)",
-            FigureKind::Loss => "loss curves",
-            FigureKind::Runs => "run comparison (ticked runs)",
-        }
-    }
-}
-
-/// Paths and options of the dialogs (persisted).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ExportSettings {
-    pub model_path: String,
-    pub predictions_path: String,
-    pub predictions_set: PredictionSet,
-    pub figure_path: String,
-    pub figure_kind: FigureKind,
-    pub figure_width_px: u32,
-    pub figure_height_px: u32,
-    /// Resolution in dots per inch; 0 = automatic (the height over 5 inches).
-    pub figure_dpi: f64,
-    pub experiment_path: String,
-}
-
-impl Default for ExportSettings {
-    fn default() -> Self {
-        ExportSettings {
-            model_path: "model.json".into(),
-            predictions_path: "predictions.csv".into(),
-            predictions_set: PredictionSet::Train,
-            figure_path: "figure.png".into(),
-            figure_kind: FigureKind::DataBands,
-            figure_width_px: 1600,
-            figure_height_px: 1000,
-            figure_dpi: 0.0,
-            experiment_path: "experiment.json".into(),
-        }
-    }
-}
-
-impl ExportSettings {
-    pub fn path_mut(&mut self, dialog: Dialog) -> &mut String {
-        match dialog {
-            Dialog::OpenModel | Dialog::SaveModel => &mut self.model_path,
-            Dialog::ExportPredictions => &mut self.predictions_path,
-            Dialog::ExportFigure => &mut self.figure_path,
-            Dialog::OpenExperiment | Dialog::SaveExperiment => &mut self.experiment_path,
-        }
-    }
-}
-
-/// What the menu and dialogs ask for; applied after layout.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FileAction {
-    /// Show a dialog.
-    Show(Dialog),
-    /// Close the open dialog.
-    Close,
-    /// Ask for the path with the system file dialog.
-    Browse(Dialog),
-    /// Do what the dialog says with its typed path.
-    Run(Dialog),
-    /// Replace the file of the pending confirmation.
-    Replace,
-    /// Keep the existing file.
-    KeepExisting,
-    /// Put the opened model's training settings into the controls.
-    UseModelSettings,
-    CloseModelInfo,
-}
-
-/// A message in plain words: the outcome of the last action.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Message {
-    pub text: String,
-    pub error: bool,
-}
-
-/// A write that found its file existing: the bytes wait for Replace / Keep.
-pub struct PendingReplace {
-    pub path: std::path::PathBuf,
-    pub bytes: std::sync::Arc<Vec<u8>>,
-    /// "model", "figure", … for the messages.
-    pub what: String,
-}
-
-/// The opened model file's description (the metadata window).
-pub struct ModelInfo {
-    pub path: String,
-    pub architecture: String,
-    pub head: String,
-    pub inputs: String,
-    pub target: String,
-    pub params: usize,
-    pub training: Option<TrainingRecord>,
-}
-
-/// Runtime state of the File menu.
-#[derive(Default)]
-pub struct FileUi {
-    pub open: Option<Dialog>,
-    pub message: Option<Message>,
-    /// The background write in progress (one at a time).
-    pub(crate) job: Option<super::export_actions::WriteJob>,
-    pub pending: Option<PendingReplace>,
-    pub model_info: Option<ModelInfo>,
-    /// The model opened from a file with its training record (saved again as it was).
-    pub(crate) opened_model: Option<(std::sync::Arc<crate::nn::Model>, Option<TrainingRecord>)>,
-}
-
-impl FileUi {
-    pub fn busy(&self) -> bool {
-        self.job.is_some()
-    }
-
-    pub fn ok(&mut self, text: impl Into<String>) {
-        self.message = Some(Message {
-            text: text.into(),
-            error: false,
-        });
-    }
-
-    pub fn error(&mut self, text: impl Into<String>) {
-        self.message = Some(Message {
-            text: text.into(),
-            error: true,
-        });
-    }
-}
 
 /// The menu bar: File menu on the left, the last message on the right.
-pub fn menu_bar_ui(ui: &mut Ui, app: &mut WorkbenchApp) {
+pub fn menu_bar_ui(ui: &mut Ui, files: &FileUi, commands: &mut Vec<Command>) {
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button("File", |ui| {
             for (i, dialog) in Dialog::ALL.into_iter().enumerate() {
@@ -275,15 +21,18 @@ pub fn menu_bar_ui(ui: &mut Ui, app: &mut WorkbenchApp) {
                     ui.separator();
                 }
                 if ui.button(dialog.menu_label()).clicked() {
-                    app.commands.push(Command::File(FileAction::Show(dialog)));
+                    commands.push(Command::File(FileAction::Show(dialog)));
                 }
             }
         });
-        if let Some(job) = &app.files.job {
+        if let Some(job) = &files.job {
             ui.spinner();
             ui.label(format!("writing {}…", job.what));
-        } else if let Some(message) = &app.files.message
-            && app.files.open.is_none()
+            if ui.small_button("Cancel").clicked() {
+                commands.push(Command::File(FileAction::CancelWrite));
+            }
+        } else if let Some(message) = &files.message
+            && files.open.is_none()
         {
             // (An open dialog shows the message itself.)
             status_label(ui, message);
@@ -307,8 +56,14 @@ fn status_label(ui: &mut Ui, message: &Message) {
 }
 
 /// The dialog windows, the replace confirmation and the model info window.
-pub fn windows_ui(ctx: &egui::Context, app: &mut WorkbenchApp) {
-    if let Some(dialog) = app.files.open {
+pub fn windows_ui(
+    ctx: &egui::Context,
+    files: &FileUi,
+    export: &mut ExportSettings,
+    table_runs: usize,
+    commands: &mut Vec<Command>,
+) {
+    if let Some(dialog) = files.open {
         let mut open = true;
         egui::Window::new(dialog.title())
             .open(&mut open)
@@ -316,12 +71,41 @@ pub fn windows_ui(ctx: &egui::Context, app: &mut WorkbenchApp) {
             .resizable(false)
             .default_width(460.0)
             .anchor(egui::Align2::CENTER_TOP, [0.0, 80.0])
-            .show(ctx, |ui| dialog_ui(ui, app, dialog));
+            .show(ctx, |ui| dialog_ui(ui, files, export, dialog, commands));
         if !open {
-            app.commands.push(Command::File(FileAction::Close));
+            commands.push(Command::File(FileAction::Close));
         }
     }
-    if let Some(pending) = &app.files.pending {
+    if let Some(pending) = &files.pending_experiment {
+        let runs = pending.experiment.runs.len();
+        egui::Window::new("Open experiment: its runs")
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+            .show(ctx, |ui| {
+                ui.label(format!(
+                    "{} holds {runs} run{}; the runs table has {table_runs}. Replace the table's runs or add these to them?",
+                    pending.path.display(),
+                    if runs == 1 { "" } else { "s" }
+                ));
+                ui.horizontal(|ui| {
+                    if ui.button("Replace the runs").clicked() {
+                        commands.push(Command::File(FileAction::OpenExperimentRuns(
+                            RunsMerge::Replace,
+                        )));
+                    }
+                    if ui.button("Add to the runs").clicked() {
+                        commands.push(Command::File(FileAction::OpenExperimentRuns(
+                            RunsMerge::Add,
+                        )));
+                    }
+                    if ui.button("Cancel").clicked() {
+                        commands.push(Command::File(FileAction::CancelExperiment));
+                    }
+                });
+            });
+    }
+    if let Some(pending) = &files.pending {
         let name = pending.path.display().to_string();
         egui::Window::new("Replace file?")
             .collapsible(false)
@@ -334,15 +118,15 @@ pub fn windows_ui(ctx: &egui::Context, app: &mut WorkbenchApp) {
                 ));
                 ui.horizontal(|ui| {
                     if ui.button("Replace").clicked() {
-                        app.commands.push(Command::File(FileAction::Replace));
+                        commands.push(Command::File(FileAction::Replace));
                     }
                     if ui.button("Cancel").clicked() {
-                        app.commands.push(Command::File(FileAction::KeepExisting));
+                        commands.push(Command::File(FileAction::KeepExisting));
                     }
                 });
             });
     }
-    if app.files.model_info.is_some() {
+    if let Some(info) = &files.model_info {
         let mut open = true;
         egui::Window::new("Model file")
             .open(&mut open)
@@ -355,16 +139,20 @@ pub fn windows_ui(ctx: &egui::Context, app: &mut WorkbenchApp) {
                     (r.bottom() - 400.0).max(r.top() + 30.0),
                 )
             })
-            .show(ctx, |ui| model_info_ui(ui, app));
+            .show(ctx, |ui| model_info_ui(ui, info, commands));
         if !open {
-            app.commands.push(Command::File(FileAction::CloseModelInfo));
+            commands.push(Command::File(FileAction::CloseModelInfo));
         }
     }
 }
 
-fn dialog_ui(ui: &mut Ui, app: &mut WorkbenchApp, dialog: Dialog) {
-    let commands = &mut app.commands;
-    let export = &mut app.settings.export;
+fn dialog_ui(
+    ui: &mut Ui,
+    files: &FileUi,
+    export: &mut ExportSettings,
+    dialog: Dialog,
+    commands: &mut Vec<Command>,
+) {
     match dialog {
         Dialog::OpenModel => {
             ui.label("Shows the model's predictions on the current data (its inputs must be the data's inputs) and its metadata.");
@@ -475,7 +263,7 @@ fn dialog_ui(ui: &mut Ui, app: &mut WorkbenchApp, dialog: Dialog) {
         }
     });
     ui.horizontal(|ui| {
-        let busy = app.files.job.is_some() || app.files.pending.is_some();
+        let busy = files.job.is_some() || files.pending.is_some();
         if ui
             .add_enabled(!busy, egui::Button::new(dialog.action_label()))
             .clicked()
@@ -485,11 +273,11 @@ fn dialog_ui(ui: &mut Ui, app: &mut WorkbenchApp, dialog: Dialog) {
         if ui.button("Close").clicked() {
             commands.push(Command::File(FileAction::Close));
         }
-        if busy && app.files.job.is_some() {
+        if busy && files.job.is_some() {
             ui.spinner();
         }
     });
-    if let Some(message) = &app.files.message {
+    if let Some(message) = &files.message {
         if message.error {
             error_label(ui, &message.text);
         } else {
@@ -498,10 +286,7 @@ fn dialog_ui(ui: &mut Ui, app: &mut WorkbenchApp, dialog: Dialog) {
     }
 }
 
-fn model_info_ui(ui: &mut Ui, app: &mut WorkbenchApp) {
-    let Some(info) = &app.files.model_info else {
-        return;
-    };
+fn model_info_ui(ui: &mut Ui, info: &ModelInfo, commands: &mut Vec<Command>) {
     ui.label(RichText::new(&info.path).small());
     egui::Grid::new("model info grid")
         .num_columns(2)
@@ -518,9 +303,14 @@ fn model_info_ui(ui: &mut Ui, app: &mut WorkbenchApp) {
             row(ui, "head", &info.head);
             row(ui, "parameters", &info.params.to_string());
             if let Some(t) = &info.training {
-                row(ui, "data source", &t.data_source);
-                if let Some(test) = &t.test_source {
-                    row(ui, "held-out data", test);
+                match &t.data {
+                    Some(data) => {
+                        row(ui, "data source", &data.source.describe());
+                        if let Some(held_out) = data.describe_held_out() {
+                            row(ui, "held-out data", &held_out);
+                        }
+                    }
+                    None => row(ui, "data source", &t.label),
                 }
                 let c = &t.config;
                 row(
@@ -544,10 +334,15 @@ fn model_info_ui(ui: &mut Ui, app: &mut WorkbenchApp) {
                     "trained",
                     &format!(
                         "{} epochs, {} steps, {:.1} s: {}",
-                        t.epochs_run, t.steps, t.train_seconds, t.stop_reason
+                        t.epochs_run,
+                        t.steps,
+                        t.train_seconds,
+                        t.outcome()
                     ),
                 );
-                row(ui, "train NLL", &fmt_num(t.train_nll));
+                if let Some(nll) = t.train_nll {
+                    row(ui, "train NLL", &fmt_num(nll));
+                }
                 if let Some(nll) = t.test_nll {
                     row(ui, "held-out NLL", &fmt_num(nll));
                 }
@@ -565,7 +360,6 @@ fn model_info_ui(ui: &mut Ui, app: &mut WorkbenchApp) {
             .on_hover_text("Put the model's training settings into the controls")
             .clicked()
     {
-        app.commands
-            .push(Command::File(FileAction::UseModelSettings));
+        commands.push(Command::File(FileAction::UseModelSettings));
     }
 }

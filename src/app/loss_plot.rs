@@ -4,7 +4,7 @@
 use egui::{Color32, Ui};
 use egui_plot::{Corner, HLine, Line, LineStyle, MarkerShape, Plot, PlotPoints, Points};
 
-use super::WorkbenchApp;
+use super::state::{RunEntry, Session, ViewSettings};
 use super::widgets::fmt_num;
 
 const TRAIN: Color32 = Color32::from_rgb(90, 170, 255);
@@ -13,12 +13,32 @@ const STEP: Color32 = Color32::from_rgba_premultiplied(110, 110, 140, 160);
 /// At most this many points of the per-step curve are drawn.
 const MAX_STEP_POINTS: usize = 2_000;
 
-pub fn loss_plot_ui(ui: &mut Ui, app: &mut WorkbenchApp) {
-    let session = &app.session;
+/// `hidden`: the session's run belongs to other data, so its curves are not drawn against
+/// these data's best achievable NLL.
+pub fn loss_plot_ui(
+    ui: &mut Ui,
+    session: &Session,
+    hidden: Option<&str>,
+    runs: &[RunEntry],
+    view: &mut ViewSettings,
+    best_nll: Option<f64>,
+) {
+    let (history, smoothed): (&[_], &[[f64; 2]]) = match hidden {
+        Some(_) => (&[], &[]),
+        None => (&session.history, &session.smoothed),
+    };
     ui.horizontal(|ui| {
         ui.strong("Loss (NLL, nats per sample)");
-        ui.checkbox(&mut app.settings.view.show_step_losses, "per-step");
-        if let Some(last) = session.history.last() {
+        ui.checkbox(&mut view.show_step_losses, "per-step");
+        if hidden.is_some() {
+            ui.label(
+                egui::RichText::new(format!(
+                    "the curves of {} are hidden: other data",
+                    session.run_name
+                ))
+                .weak(),
+            );
+        } else if let Some(last) = history.last() {
             let mut text = format!("epoch {}: train {}", last.epoch, fmt_num(last.train_nll));
             if let Some(t) = last.test_nll {
                 text.push_str(&format!(", held-out {}", fmt_num(t)));
@@ -27,18 +47,15 @@ pub fn loss_plot_ui(ui: &mut Ui, app: &mut WorkbenchApp) {
                 text.push_str(&format!(", accuracy {:.1} %", a * 100.0));
             }
             ui.label(text);
-        } else if let Some(last) = session.smoothed.last() {
+        } else if let Some(last) = smoothed.last() {
             ui.label(format!("batch loss {}", fmt_num(last[1])));
         }
-        if let Some(best) = app.best_nll {
+        if let Some(best) = best_nll {
             ui.label(egui::RichText::new(format!("best achievable {best:.4}")).weak());
         }
     });
-    let show_steps = app.settings.view.show_step_losses;
-    let smoothed = &session.smoothed;
-    let history = &session.history;
-    let runs = &app.settings.runs;
-    let best = app.best_nll;
+    let show_steps = view.show_step_losses;
+    let best = best_nll;
     // Keep the first steps (often huge) from squashing the picture: the y range covers the
     // epoch values, the overlaid runs and the smoothed curve after its first 10 %.
     let mut values: Vec<f64> = Vec::new();
@@ -50,9 +67,9 @@ pub fn loss_plot_ui(ui: &mut Ui, app: &mut WorkbenchApp) {
         values.extend(smoothed.iter().skip(smoothed.len() / 10).map(|p| p[1]));
     }
     for run in runs.iter().filter(|r| r.overlay) {
-        for (_, t, h) in &run.history {
-            values.push(*t);
-            values.extend(*h);
+        for r in &run.summary.history {
+            values.push(r.train_nll);
+            values.extend(r.test_nll);
         }
     }
     values.extend(best);
@@ -66,7 +83,7 @@ pub fn loss_plot_ui(ui: &mut Ui, app: &mut WorkbenchApp) {
         .chain(
             runs.iter()
                 .filter(|r| r.overlay)
-                .map(|r| r.epochs_done as f64),
+                .map(|r| r.summary.epochs_run as f64),
         )
         .fold(1.0, f64::max);
     Plot::new("loss plot")
@@ -124,26 +141,25 @@ pub fn loss_plot_ui(ui: &mut Ui, app: &mut WorkbenchApp) {
                 }
             }
             for run in runs.iter().filter(|r| r.overlay) {
-                let train: Vec<[f64; 2]> = run
-                    .history
+                let history = &run.summary.history;
+                let train: Vec<[f64; 2]> = history
                     .iter()
-                    .map(|(e, t, _)| [*e as f64, *t])
+                    .map(|r| [r.epoch as f64, r.train_nll])
                     .collect();
-                let test: Vec<[f64; 2]> = run
-                    .history
+                let test: Vec<[f64; 2]> = history
                     .iter()
-                    .filter_map(|(e, _, t)| t.map(|t| [*e as f64, t]))
+                    .filter_map(|r| r.test_nll.map(|t| [r.epoch as f64, t]))
                     .collect();
-                let color = run_color(run.id);
+                let id = run.id();
+                let color = run_color(id);
                 plot_ui.line(
-                    Line::new(format!("run {} train", run.id), PlotPoints::new(train))
+                    Line::new(format!("run {id} train"), PlotPoints::new(train))
                         .color(color)
                         .style(LineStyle::Dashed { length: 5.0 }),
                 );
                 if !test.is_empty() {
                     plot_ui.line(
-                        Line::new(format!("run {} held-out", run.id), PlotPoints::new(test))
-                            .color(color),
+                        Line::new(format!("run {id} held-out"), PlotPoints::new(test)).color(color),
                     );
                 }
             }

@@ -14,8 +14,9 @@ use egui_plot::{
 use crate::data::Dataset;
 use crate::nn::{Head, PredictionView};
 
-use super::WorkbenchApp;
+use super::Command;
 use super::colormap::{self, CLASS0, CLASS1};
+use super::layout::{Shown, hidden_model_ui};
 use super::state::{self, HeatNorm, LoadedData, MAX_DRAWN_POINTS, ViewSettings};
 
 pub const MEAN_COLOR: Color32 = Color32::from_rgb(90, 200, 255);
@@ -32,7 +33,7 @@ pub struct PlotCaches {
     /// Subsampled (train, held-out) points, split by class for 0/1 targets: [class 0, class 1].
     train: [Vec<PlotPoint>; 2],
     test: [Vec<PlotPoint>; 2],
-    heat_key: Option<(usize, HeatNorm, super::colormap::Colormap)>,
+    heat_key: Option<(u64, HeatNorm, super::colormap::Colormap)>,
     heat: Option<TextureHandle>,
     truth_key: Option<(u64, Vec<u64>)>,
     truth: Option<TruthCurves>,
@@ -44,38 +45,38 @@ struct TruthCurves {
     modes: Vec<[f64; 2]>,
 }
 
-pub fn main_plot_ui(ui: &mut Ui, app: &mut WorkbenchApp) {
-    let Some(data) = &app.data else {
-        ui.label("No data loaded.");
-        return;
-    };
-    let classifier = app.classifier();
+pub fn main_plot_ui(
+    ui: &mut Ui,
+    data: &LoadedData,
+    shown: &Shown,
+    view_settings: &mut ViewSettings,
+    caches: &mut PlotCaches,
+    commands: &mut Vec<Command>,
+) {
+    let classifier = shown.classifier;
     let d = data.n_inputs();
     let plane = classifier && d >= 2;
-    toolbar_ui(ui, &mut app.settings.view, data, classifier);
+    toolbar_ui(ui, view_settings, data, classifier);
+    if let Some(reason) = &shown.hidden {
+        hidden_model_ui(ui, reason, commands);
+    }
 
-    let view_settings = &app.settings.view;
     let spec = state::view_spec(data, view_settings, classifier);
     let x_col = spec.x_column;
     let second = plane.then(|| state::plane_column(view_settings, d));
-    app.caches.update_points(data, x_col, second);
-    let model = app.drawable_model().cloned();
-    let view = app
-        .session
-        .view
-        .as_ref()
-        .filter(|v| {
-            model.is_some() && v.spec.x_column == x_col && v.spec.plane_column == spec.plane_column
-        })
-        .cloned();
-    if let Some(view) = &view {
-        app.caches.update_heat(ui.ctx(), view, view_settings);
+    caches.update_points(data, x_col, second);
+    let model = shown.model;
+    let view = shown.view.filter(|v| {
+        model.is_some() && v.spec.x_column == x_col && v.spec.plane_column == spec.plane_column
+    });
+    if let Some(view) = view {
+        caches.update_heat(ui.ctx(), view, shown.view_id, view_settings);
     }
     if view_settings.show_truth && !plane {
-        app.caches.update_truth(data, &spec);
+        caches.update_truth(data, &spec);
     }
-    let caches = &app.caches;
-    let head = model.as_ref().map(|m| m.head());
+    let caches = &*caches;
+    let head = model.map(|m| m.head());
 
     let x_name = data.train.x_names.get(x_col).cloned().unwrap_or_default();
     let y_name = match second {
@@ -99,14 +100,14 @@ pub fn main_plot_ui(ui: &mut Ui, app: &mut WorkbenchApp) {
         .show_crosshair(false)
         .show(ui, |plot_ui| {
             plot_ui.set_plot_bounds(PlotBounds::from_min_max([x0, y0], [x1, y1]));
-            if let (Some(view), Some(texture)) = (&view, &caches.heat)
+            if let (Some(view), Some(texture)) = (view, &caches.heat)
                 && (view_settings.show_heatmap || plane)
                 && !view.grid.is_empty()
             {
                 plot_ui.image(heat_image(view, texture, plane));
             }
             draw_points(plot_ui, caches, view_settings, data.is_binary);
-            if let (Some(view), Some(head)) = (&view, head)
+            if let (Some(view), Some(head)) = (view, head)
                 && !plane
             {
                 draw_curves(plot_ui, view, head, view_settings);
@@ -146,7 +147,7 @@ pub fn main_plot_ui(ui: &mut Ui, app: &mut WorkbenchApp) {
         && let Some(pos) = r.interact_pointer_pos()
     {
         let value = response.transform.value_from_position(pos);
-        let view = &mut app.settings.view;
+        let view = view_settings;
         view.x_star = value.x.clamp(spec.x_range.0, spec.x_range.1);
         if plane {
             view.plane_star = value.y.clamp(spec.y_range.0, spec.y_range.1);
@@ -472,17 +473,16 @@ impl PlotCaches {
             .unwrap_or_default();
     }
 
+    /// `view_id` names the view: a new view can be allocated where a freed one was, so its
+    /// address is no key (that left a previous run's heat map on screen).
     fn update_heat(
         &mut self,
         ctx: &egui::Context,
         view: &Arc<PredictionView>,
+        view_id: u64,
         settings: &ViewSettings,
     ) {
-        let key = (
-            Arc::as_ptr(view) as usize,
-            settings.heat_norm,
-            settings.colormap,
-        );
+        let key = (view_id, settings.heat_norm, settings.colormap);
         if self.heat_key == Some(key) && self.heat.is_some() {
             return;
         }

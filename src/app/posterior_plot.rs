@@ -10,8 +10,8 @@ use egui_plot::{Bar, BarChart, Corner, FilledArea, Line, LineStyle, Plot, PlotPo
 
 use crate::nn::{NormalMixture, Predictive};
 
-use super::WorkbenchApp;
 use super::colormap::{CLASS0, CLASS1};
+use super::layout::Shown;
 use super::main_plot::{MEAN_COLOR, MEDIAN_COLOR, MODE_COLOR};
 use super::state;
 use super::widgets::fmt_num;
@@ -51,13 +51,15 @@ pub struct TrueSummary {
     pub modes: Vec<f64>,
 }
 
-pub fn posterior_ui(ui: &mut Ui, app: &mut WorkbenchApp) {
+pub fn posterior_ui(
+    ui: &mut Ui,
+    data: &state::LoadedData,
+    shown: &Shown,
+    view: &state::ViewSettings,
+    cache: &mut PosteriorCache,
+) {
     ui.heading("Posterior p(y | x*)");
-    let Some(data) = &app.data else {
-        return;
-    };
-    let classifier = app.classifier();
-    let row = state::x_star_row(data, &app.settings.view, classifier);
+    let row = state::x_star_row(data, view, shown.classifier);
     let row_text = row
         .iter()
         .zip(&data.train.x_names)
@@ -65,20 +67,22 @@ pub fn posterior_ui(ui: &mut Ui, app: &mut WorkbenchApp) {
         .collect::<Vec<_>>()
         .join(", ");
     ui.label(format!("at {row_text}"));
-    let model = app.drawable_model().cloned();
+    let model = shown.model;
     let mut key_row: Vec<u64> = row.iter().map(|v| v.to_bits()).collect();
-    key_row.push(u64::from(app.settings.view.show_truth));
+    key_row.push(u64::from(view.show_truth));
     let key = (
-        app.session.model_id * u64::from(model.is_some()),
+        shown.model_id * u64::from(model.is_some()),
         data.generation,
         key_row,
     );
-    let cache = &mut app.posterior_cache;
     if cache.key.as_ref() != Some(&key) {
-        cache.summary = compute(model.as_deref(), data, &row, app.settings.view.show_truth);
+        cache.summary = compute(model.map(|m| &**m), data, &row, view.show_truth);
         cache.key = Some(key);
     }
     match &cache.summary {
+        None if shown.hidden.is_some() => {
+            ui.label("The shown run's model was trained on other data: its posterior is hidden.");
+        }
         None => {
             ui.label("Train a model (or load one) to see its posterior here.");
         }

@@ -6,11 +6,13 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{ColumnStats, Dataset, Preset, PresetParams, Table, Truth};
-use crate::export::experiment::{DataSourceSpec, TestSourceSpec};
-use crate::nn::{EpochRecord, Model, PredictionView, StopReason, TrainConfig, ViewSpec};
+use crate::nn::{EpochRecord, Model, PredictionView, TrainConfig, ViewSpec};
+use crate::run::RunData;
 use crate::worker::TrainingWorker;
 
 use super::colormap::Colormap;
+pub use super::file_state::ExportSettings;
+pub use super::run_entry::RunEntry;
 pub use crate::colormap::HeatNorm;
 
 /// Where the data comes from.
@@ -107,51 +109,6 @@ impl Default for ViewSettings {
     }
 }
 
-/// One finished or stopped run, as listed in the runs table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RunRecord {
-    pub id: u64,
-    pub data_label: String,
-    pub config: TrainConfig,
-    pub epochs_done: usize,
-    pub steps: u64,
-    pub train_secs: f64,
-    pub train_nll: f64,
-    pub test_nll: Option<f64>,
-    pub test_accuracy: Option<f64>,
-    pub reason: String,
-    /// (epoch, train NLL, held-out NLL) per epoch.
-    pub history: Vec<(usize, f64, Option<f64>)>,
-    /// Overlay this run's loss curves on the loss plot.
-    pub overlay: bool,
-    /// The full per-epoch records (experiment files, run-comparison figures); empty for
-    /// runs stored by older versions.
-    pub records: Vec<EpochRecord>,
-    pub stop_reason: Option<StopReason>,
-}
-
-impl Default for RunRecord {
-    fn default() -> Self {
-        RunRecord {
-            id: 0,
-            data_label: String::new(),
-            config: TrainConfig::default(),
-            epochs_done: 0,
-            steps: 0,
-            train_secs: 0.0,
-            train_nll: f64::NAN,
-            test_nll: None,
-            test_accuracy: None,
-            reason: String::new(),
-            history: Vec::new(),
-            overlay: false,
-            records: Vec::new(),
-            stop_reason: None,
-        }
-    }
-}
-
 /// Everything that persists between launches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -161,10 +118,11 @@ pub struct Settings {
     /// Patience remembered while early stopping is off.
     pub patience: usize,
     pub view: ViewSettings,
-    pub runs: Vec<RunRecord>,
+    /// The runs table (without weights: those stay in memory, see [`RunEntry`]).
+    pub runs: Vec<RunEntry>,
     pub next_run_id: u64,
     /// Paths and options of the File menu's dialogs.
-    pub export: super::file_menu::ExportSettings,
+    pub export: ExportSettings,
 }
 
 impl Default for Settings {
@@ -203,30 +161,9 @@ pub struct LoadedData {
     /// The table behind a file source (for the column pickers).
     pub table: Option<Arc<Table>>,
     pub is_binary: bool,
-    /// Where the data came from, for experiment and model files (`None` when the file could
-    /// not be hashed).
-    pub provenance: Option<Provenance>,
-}
-
-/// The recipe of the loaded data: source and held-out split.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Provenance {
-    pub data: DataSourceSpec,
-    pub test: TestSourceSpec,
-}
-
-impl Provenance {
-    /// "preset:lognormal (n=…) · held out 50 % (split seed 0)".
-    pub fn describe_test(&self) -> Option<String> {
-        match &self.test {
-            TestSourceSpec::Split { fraction, seed } => Some(format!(
-                "{:.0} % of the rows held out (split seed {seed})",
-                fraction * 100.0
-            )),
-            TestSourceSpec::Separate { source } => Some(source.describe()),
-            TestSourceSpec::None => None,
-        }
-    }
+    /// Where the data came from and how the held-out set was made: a model is drawn on these
+    /// data only if it was trained on the same recipe.
+    pub recipe: RunData,
 }
 
 impl LoadedData {
@@ -281,7 +218,11 @@ pub struct Session {
     pub worker: Option<TrainingWorker>,
     pub status: RunStatus,
     pub config: TrainConfig,
-    pub data_label: String,
+    /// The data the session's model was trained on (`None`: an opened model that does not
+    /// say); it is drawn only over these data.
+    pub data: Option<RunData>,
+    /// "run 3", "model.json": how messages name the session's model.
+    pub run_name: String,
     pub steps_per_epoch: usize,
     pub epochs: usize,
     pub threads: usize,
@@ -304,12 +245,13 @@ pub struct Session {
     /// Increases with every new model, for the posterior cache.
     pub model_id: u64,
     pub view: Option<Arc<PredictionView>>,
+    /// Increases with every new prediction view, for the heat-map cache (an address is no
+    /// key: a new view can be allocated where a freed one was).
+    pub view_id: u64,
     /// Final scores: (train NLL, held-out NLL, held-out accuracy).
     pub final_scores: Option<(f64, Option<f64>, Option<f64>)>,
     /// steps / train_secs of the finished run.
     pub final_steps_per_sec: Option<f64>,
-    /// Where the training data came from (for the model file's training record).
-    pub provenance: Option<Provenance>,
 }
 
 impl Default for Session {
@@ -318,7 +260,8 @@ impl Default for Session {
             worker: None,
             status: RunStatus::Idle,
             config: TrainConfig::default(),
-            data_label: String::new(),
+            data: None,
+            run_name: String::new(),
             steps_per_epoch: 0,
             epochs: 0,
             threads: 0,
@@ -335,9 +278,9 @@ impl Default for Session {
             model: None,
             model_id: 0,
             view: None,
+            view_id: 0,
             final_scores: None,
             final_steps_per_sec: None,
-            provenance: None,
         }
     }
 }
@@ -347,28 +290,6 @@ impl Default for Session {
 /// first steps are not pulled towards zero or the initial loss.
 fn ema_alpha(steps_per_epoch: usize) -> f64 {
     (2.0 / steps_per_epoch.max(1) as f64).clamp(0.01, 0.3)
-}
-
-impl RunRecord {
-    /// The per-epoch records: the full ones, else rebuilt from the (epoch, train, held-out)
-    /// triples of older runs (steps and timings unknown).
-    pub fn epoch_records(&self) -> Vec<EpochRecord> {
-        if !self.records.is_empty() {
-            return self.records.clone();
-        }
-        self.history
-            .iter()
-            .map(|&(epoch, train_nll, test_nll)| EpochRecord {
-                epoch,
-                steps: 0,
-                train_nll,
-                test_nll,
-                test_accuracy: None,
-                skipped_steps: 0,
-                train_secs: 0.0,
-            })
-            .collect()
-    }
 }
 
 impl Session {
@@ -423,12 +344,66 @@ impl Session {
         (total >= self.steps).then(|| (total - self.steps) as f64 * secs_per_step)
     }
 
+    /// A new model; its view, when given, replaces the last one (without one, the old view
+    /// stays until a new one is computed for this model).
     pub fn set_model(&mut self, model: Arc<Model>, view: Option<Arc<PredictionView>>) {
         self.model = Some(model);
-        if view.is_some() {
-            self.view = view;
+        if let Some(view) = view {
+            self.set_view(view);
         }
         self.model_id += 1;
+    }
+
+    pub fn set_view(&mut self, view: Arc<PredictionView>) {
+        self.view = Some(view);
+        self.view_id += 1;
+    }
+
+    /// Does the session's model belong on `data`? Only if it was trained on the same recipe;
+    /// a model that does not say where it was trained (an older or foreign model file) fits
+    /// data with its input columns.
+    pub fn fits(&self, data: &LoadedData) -> bool {
+        let Some(model) = &self.model else {
+            return false;
+        };
+        match &self.data {
+            Some(recipe) => *recipe == data.recipe,
+            None => model.spec.x_names == data.train.x_names,
+        }
+    }
+
+    /// The session's own record: settings, data, history and scores so far.
+    pub fn summary(&self) -> crate::run::RunSummary {
+        let (train_nll, test_nll, test_accuracy) = match self.final_scores {
+            Some((train, test, accuracy)) => (Some(train), test, accuracy),
+            None => {
+                let last = self.history.last();
+                (
+                    last.map(|r| r.train_nll),
+                    last.and_then(|r| r.test_nll),
+                    last.and_then(|r| r.test_accuracy),
+                )
+            }
+        };
+        let note = match &self.status {
+            RunStatus::Finished(reason) => reason.clone(),
+            RunStatus::Idle => String::new(),
+            _ => "saved during training (a snapshot)".into(),
+        };
+        crate::run::RunSummary {
+            label: self.run_name.clone(),
+            data: self.data.clone(),
+            config: self.config.clone(),
+            history: self.history.clone(),
+            epochs_run: self.history.len(),
+            steps: self.steps,
+            train_seconds: self.train_secs,
+            train_nll: train_nll.filter(|v| v.is_finite()),
+            test_nll,
+            test_accuracy,
+            note,
+            ..crate::run::RunSummary::default()
+        }
     }
 }
 

@@ -62,22 +62,29 @@ pub fn train_settings_ui(ui: &mut Ui, config: &mut TrainConfig, patience: &mut u
 }
 
 /// Train / Pause / Resume / Step / Stop / Reset, the validation message and the progress.
+/// `loading`: the data task in progress, during which nothing can start.
 pub fn run_controls_ui(
     ui: &mut Ui,
     session: &Session,
     invalid: Option<&ConfigError>,
+    loading: Option<&String>,
     commands: &mut Vec<Command>,
 ) {
-    if let Some(error) = invalid {
+    if let Some(error) = invalid.filter(|_| loading.is_none()) {
         error_label(ui, &format!("Cannot train: {error}"));
     }
 
     let active = session.is_active();
+    let ready = invalid.is_none() && loading.is_none();
     ui.horizontal_wrapped(|ui| {
         if ui
-            .add_enabled(invalid.is_none(), egui::Button::new("Train"))
+            .add_enabled(ready, egui::Button::new("Train"))
             .on_hover_text("Start a new run with these settings")
-            .on_disabled_hover_text("Fix the settings first")
+            .on_disabled_hover_text(if loading.is_some() {
+                "Wait for the data to load"
+            } else {
+                "Fix the settings first"
+            })
             .clicked()
         {
             commands.push(Command::Train);
@@ -100,7 +107,7 @@ pub fn run_controls_ui(
                 }
             }
         }
-        let can_step = session.status == RunStatus::Paused || (!active && invalid.is_none());
+        let can_step = session.status == RunStatus::Paused || (!active && ready);
         if ui
             .add_enabled(can_step, egui::Button::new("Step"))
             .on_hover_text("Train one epoch, then pause")

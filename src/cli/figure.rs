@@ -244,19 +244,13 @@ mod tests {
         };
         let mut trainer = crate::nn::Trainer::new(config.clone(), &data, None).expect("trainer");
         trainer.run(|_| {});
-        let record = crate::export::TrainingRecord {
-            program_version: "test".into(),
-            data_source: "preset".into(),
-            test_source: None,
+        let record = crate::run::RunSummary {
+            label: "preset".into(),
             config,
             epochs_run: 2,
             steps: trainer.steps(),
-            train_seconds: 0.0,
-            stop_reason: "done".into(),
-            train_nll: 0.0,
-            test_nll: None,
-            test_accuracy: None,
             history: trainer.history().to_vec(),
+            ..Default::default()
         };
         crate::export::save_model(
             &model_path,

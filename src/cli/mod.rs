@@ -12,12 +12,11 @@ use serde_json::json;
 
 use crate::data::{ColumnRoles, MissingPolicy, Preset};
 use crate::export::experiment::{
-    DataSourceSpec, Experiment, RunRecord, TestSourceSpec, load_experiment, save_experiment,
+    DataSourceSpec, Experiment, ExperimentRun, TestSourceSpec, load_experiment, save_experiment,
 };
-use crate::export::{
-    Overwrite, TrainingRecord, load_model, predictions_csv, save_model, write_atomic,
-};
+use crate::export::{ModelFile, Overwrite, load_model, predictions_csv, save_model, write_atomic};
 use crate::nn::{EarlyStopping, EpochRecord, Head, TrainConfig, Trainer};
+use crate::run::{RunData, RunSummary};
 pub use figure::{FigureArgs, FigureKind};
 pub use source::{SourceOptions, load as load_source};
 
@@ -282,27 +281,20 @@ fn train(args: &TrainArgs) -> Result<()> {
     } else {
         MissingPolicy::Error
     };
-    let data_spec = args
-        .experiment
-        .as_ref()
-        .map(|_| source_spec(&args.data, &loaded, missing))
-        .transpose()?;
-    let mut test_spec = TestSourceSpec::None;
-    let (train, test, test_source) = match &args.test {
+    let data_spec = source_spec(&args.data, &loaded, missing)?;
+    let (train, test, test_source, test_spec) = match &args.test {
         Some(path) => {
             let test = source::load(path, &options)?;
-            if args.experiment.is_some() {
-                test_spec = TestSourceSpec::Separate {
-                    source: source_spec(path, &test, missing)?,
-                };
-            }
-            (loaded.dataset, test.dataset, test.description)
+            let spec = TestSourceSpec::Separate {
+                source: source_spec(path, &test, missing)?,
+            };
+            (loaded.dataset, test.dataset, test.description, spec)
         }
         None => {
             let default_fraction = if loaded.preset.is_some() { 0.5 } else { 0.2 };
             let fraction = args.test_fraction.unwrap_or(default_fraction);
             let (train, test) = loaded.dataset.split(fraction, args.seed)?;
-            test_spec = TestSourceSpec::Split {
+            let spec = TestSourceSpec::Split {
                 fraction,
                 seed: args.seed,
             };
@@ -312,7 +304,7 @@ fn train(args: &TrainArgs) -> Result<()> {
                 loaded.description,
                 args.seed
             );
-            (train, test, description)
+            (train, test, description, spec)
         }
     };
     // For presets with a known density: the NLL of the truth on the held-out rows.
@@ -332,7 +324,7 @@ fn train(args: &TrainArgs) -> Result<()> {
     }
     let mut trainer = Trainer::new(config.clone(), &train, Some(&test))?;
     eprintln!(
-        "training {} → {} on {} rows, held out {} rows",
+        "training {} → {} on {} rows, held out {} rows ({test_source})",
         if config.hidden.is_empty() {
             "linear".to_string()
         } else {
@@ -406,32 +398,40 @@ fn train(args: &TrainArgs) -> Result<()> {
             trainer.steps() as f64 / trainer.elapsed_secs().max(f64::MIN_POSITIVE)
         );
     }
+    let run_data = RunData {
+        source: data_spec,
+        held_out: test_spec,
+    };
+    let summary = RunSummary {
+        label: "cli".into(),
+        data: Some(run_data.clone()),
+        config: trainer.config().clone(),
+        history: trainer.history().to_vec(),
+        epochs_run: trainer.epochs_done(),
+        steps: trainer.steps(),
+        train_seconds: trainer.train_secs(),
+        train_nll: Some(train_scores.nll),
+        test_nll: Some(test_scores.nll),
+        test_accuracy: test_scores.accuracy,
+        stop_reason: Some(reason),
+        ..RunSummary::default()
+    };
     if let Some(out) = &args.out {
-        let record = TrainingRecord {
-            program_version: env!("CARGO_PKG_VERSION").into(),
-            data_source: loaded.description.clone(),
-            test_source: Some(test_source),
-            config,
-            epochs_run: trainer.epochs_done(),
-            steps: trainer.steps(),
-            train_seconds: trainer.train_secs(),
-            stop_reason: reason.to_string(),
-            train_nll: train_scores.nll,
-            test_nll: Some(test_scores.nll),
-            test_accuracy: test_scores.accuracy,
-            history: trainer.history().to_vec(),
-        };
-        save_model(out, trainer.model(), Some(record), overwrite(args.force))?;
+        save_model(
+            out,
+            trainer.model(),
+            Some(summary.clone()),
+            overwrite(args.force),
+        )?;
         eprintln!("saved {}", out.display());
     }
-    if let (Some(path), Some(data_spec)) = (&args.experiment, data_spec) {
-        let mut experiment = Experiment::new(data_spec, test_spec, trainer.config().clone());
-        experiment.runs.push(RunRecord::from_trainer(
-            "cli",
-            &trainer,
-            &train,
-            Some(&test),
-        ));
+    if let Some(path) = &args.experiment {
+        let mut experiment =
+            Experiment::new(run_data.source, run_data.held_out, trainer.config().clone());
+        experiment.runs.push(ExperimentRun {
+            summary: RunSummary { id: 1, ..summary },
+            model: Some(ModelFile::from_model(trainer.model(), None)),
+        });
         save_experiment(path, &experiment, overwrite(args.force))?;
         eprintln!("saved {}", path.display());
     }
@@ -464,9 +464,6 @@ fn source_spec(
 fn reproduce(args: &ReproduceArgs) -> Result<()> {
     let experiment = load_experiment(&args.experiment)?;
     let name = args.experiment.display();
-    if let Some(problem) = experiment.check_sources().first() {
-        anyhow::bail!("{name}: {problem}");
-    }
     let index = args.run.unwrap_or(experiment.runs.len());
     let run = index
         .checked_sub(1)
@@ -477,11 +474,17 @@ fn reproduce(args: &ReproduceArgs) -> Result<()> {
                 experiment.runs.len()
             )
         })?;
-    let (train, test) = experiment.datasets()?;
+    let run = &run.summary;
+    // Every run names its own data (version 1 files: the file's data, filled in on load).
+    let run_data = run.data.clone().unwrap_or_else(|| experiment.run_data());
+    if let Some(problem) = run_data.check().first() {
+        anyhow::bail!("{name}: run {index}: {problem}");
+    }
+    let (train, test) = run_data.datasets()?;
     eprintln!(
         "retraining run {index} ({}) on {}",
         run.label,
-        experiment.data.describe()
+        run_data.describe()
     );
     let mut trainer = Trainer::new(run.config.clone(), &train, test.as_ref())?;
     trainer.run(|_| {});

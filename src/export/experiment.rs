@@ -1,105 +1,45 @@
-//! Experiment files: everything needed to reproduce a run — the data source (preset and its
-//! parameters, or a file with its SHA-256 and column roles), the held-out source, the training
-//! settings (architecture, head, optimiser, seed) and the history of the runs made.
+//! Experiment files: everything needed to reproduce runs — the current data source and
+//! settings (what Train would run next) and every run with its own data source, settings,
+//! history, scores and trained weights.
 //!
 //! ```text
-//! { "format": "density-workbench-experiment", "version": 1, "program_version": "0.1.0",
+//! { "format": "density-workbench-experiment", "version": 2, "program_version": "0.1.0",
 //!   "data": { "kind": "preset", "preset": "lognormal", "params": {"n", "noise", "seed"} }
 //!         | { "kind": "file", "path", "sha256", "roles": {"x": [..], "y"}, "missing": "Error" },
 //!   "test": { "kind": "split", "fraction": 0.5, "seed": 0 } | { "kind": "separate", "source": <data> }
 //!         | { "kind": "none" },
 //!   "config": <TrainConfig>,
-//!   "runs": [ { "label", "config", "history": [<EpochRecord>..], "epochs_run", "steps",
-//!               "train_seconds", "train_nll", "test_nll", "test_accuracy", "stop_reason" } .. ] }
+//!   "runs": [ { <RunSummary: "id", "label", "data": {"source", "held_out"}, "config",
+//!               "history", "epochs_run", "steps", "train_seconds", "train_nll", "test_nll",
+//!               "test_accuracy", "stop_reason", "note">, "model": <model file> | absent } .. ] }
 //! ```
-//! Rebuilding the datasets ([`Experiment::datasets`]) and training with the saved config gives
-//! the same losses, bit for bit, on the same machine.
+//! Version 1 files (no per-run data, no weights) still open: their runs get the file's data
+//! source. Rebuilding a run's datasets ([`RunData::datasets`]) and training with its config
+//! gives the same losses, bit for bit, on the same machine.
 
-use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use super::atomic::{Overwrite, WriteError, write_atomic};
-use crate::data::{
-    ColumnRoles, DataError, Dataset, MissingPolicy, Preset, PresetParams, Table, load_table,
-    sha256_hex,
-};
-use crate::nn::{EpochRecord, StopReason, TrainConfig, Trainer};
+use super::model_file::ModelFile;
+use crate::data::Dataset;
+use crate::nn::TrainConfig;
+pub use crate::run::{DataCheck, DataSourceSpec, SourceError, TestSourceSpec, check_data_source};
+use crate::run::{RunData, RunSummary};
 
 pub const EXPERIMENT_FORMAT: &str = "density-workbench-experiment";
-pub const EXPERIMENT_VERSION: u32 = 1;
+pub const EXPERIMENT_VERSION: u32 = 2;
+/// The oldest version this program still opens.
+const OLDEST_VERSION: u32 = 1;
 
-/// Where a dataset comes from.
+/// One run of an experiment: its record and, when saved, its trained weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum DataSourceSpec {
-    /// Generated: the same parameters always give the same rows.
-    Preset {
-        preset: Preset,
-        params: PresetParams,
-    },
-    /// A CSV/TSV file, identified by the SHA-256 of its bytes (lower-case hex).
-    File {
-        path: PathBuf,
-        sha256: String,
-        roles: ColumnRoles,
-        #[serde(default)]
-        missing: MissingPolicy,
-    },
-}
-
-/// Where the held-out data come from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum TestSourceSpec {
-    /// A seeded split of the data source (`Dataset::split(fraction, seed)`).
-    Split { fraction: f64, seed: u64 },
-    /// A separate source with the same columns.
-    Separate { source: DataSourceSpec },
-    /// No held-out set.
-    None,
-}
-
-/// One training run and its results.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunRecord {
-    #[serde(default)]
-    pub label: String,
-    pub config: TrainConfig,
-    pub history: Vec<EpochRecord>,
-    pub epochs_run: usize,
-    pub steps: u64,
-    pub train_seconds: f64,
-    /// NLL over the whole sets after training (original units, nats per sample).
-    pub train_nll: Option<f64>,
-    pub test_nll: Option<f64>,
-    pub test_accuracy: Option<f64>,
-    pub stop_reason: Option<StopReason>,
-}
-
-impl RunRecord {
-    /// The record of a (finished or stopped) trainer, scored on the given sets.
-    pub fn from_trainer(
-        label: impl Into<String>,
-        trainer: &Trainer,
-        train: &Dataset,
-        test: Option<&Dataset>,
-    ) -> RunRecord {
-        let test_scores = test.map(|t| trainer.score(t));
-        RunRecord {
-            label: label.into(),
-            config: trainer.config().clone(),
-            history: trainer.history().to_vec(),
-            epochs_run: trainer.epochs_done(),
-            steps: trainer.steps(),
-            train_seconds: trainer.train_secs(),
-            train_nll: Some(trainer.score(train).nll),
-            test_nll: test_scores.as_ref().map(|s| s.nll),
-            test_accuracy: test_scores.and_then(|s| s.accuracy),
-            stop_reason: trainer.stop_reason().cloned(),
-        }
-    }
+pub struct ExperimentRun {
+    #[serde(flatten)]
+    pub summary: RunSummary,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelFile>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,7 +53,7 @@ pub struct Experiment {
     /// The current settings (what "Train" would run next).
     pub config: TrainConfig,
     #[serde(default)]
-    pub runs: Vec<RunRecord>,
+    pub runs: Vec<ExperimentRun>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -130,164 +70,19 @@ pub enum ExperimentError {
     )]
     WrongFormat { path: String, found: String },
     #[error(
-        "{path}: experiment file version {found} is not supported (this program reads version {EXPERIMENT_VERSION})"
+        "{path}: experiment file version {found} is not supported (this program reads versions {OLDEST_VERSION} to {EXPERIMENT_VERSION})"
     )]
     UnsupportedVersion { path: String, found: u32 },
-    #[error("{0}")]
-    Source(DataCheck),
+    #[error("{path}: run {run}: {detail}")]
+    BadRun {
+        path: String,
+        run: usize,
+        detail: String,
+    },
     #[error(transparent)]
-    Data(#[from] DataError),
+    Source(#[from] SourceError),
     #[error(transparent)]
     Write(#[from] WriteError),
-}
-
-/// The state of a data source compared with what the experiment recorded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DataCheck {
-    /// A preset, or a file whose bytes still have the recorded hash.
-    Unchanged,
-    /// The file's content differs from when the experiment was saved.
-    Changed {
-        path: PathBuf,
-        expected: String,
-        found: String,
-    },
-    /// The file is not there any more.
-    Missing { path: PathBuf },
-    /// The file exists but cannot be read.
-    Unreadable { path: PathBuf, reason: String },
-}
-
-impl DataCheck {
-    pub fn is_unchanged(&self) -> bool {
-        matches!(self, DataCheck::Unchanged)
-    }
-}
-
-impl fmt::Display for DataCheck {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DataCheck::Unchanged => write!(f, "the data are unchanged"),
-            DataCheck::Changed {
-                path,
-                expected,
-                found,
-            } => write!(
-                f,
-                "{}: the data file has changed since the experiment was saved (SHA-256 was {}…, is now {}…); results will not reproduce",
-                path.display(),
-                &expected[..expected.len().min(12)],
-                &found[..found.len().min(12)]
-            ),
-            DataCheck::Missing { path } => write!(
-                f,
-                "{}: the data file of this experiment is missing (moved or deleted?)",
-                path.display()
-            ),
-            DataCheck::Unreadable { path, reason } => {
-                write!(f, "{}: cannot read the data file: {reason}", path.display())
-            }
-        }
-    }
-}
-
-/// SHA-256 of bytes as lower-case hex.
-/// Re-hashes a file source; presets are always unchanged.
-pub fn check_data_source(spec: &DataSourceSpec) -> DataCheck {
-    let DataSourceSpec::File { path, sha256, .. } = spec else {
-        return DataCheck::Unchanged;
-    };
-    match std::fs::read(path) {
-        Ok(bytes) => {
-            let found = sha256_hex(&bytes);
-            if found.eq_ignore_ascii_case(sha256) {
-                DataCheck::Unchanged
-            } else {
-                DataCheck::Changed {
-                    path: path.clone(),
-                    expected: sha256.clone(),
-                    found,
-                }
-            }
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            DataCheck::Missing { path: path.clone() }
-        }
-        Err(e) => DataCheck::Unreadable {
-            path: path.clone(),
-            reason: e.to_string(),
-        },
-    }
-}
-
-impl DataSourceSpec {
-    /// A file source with the hash of the file's current bytes.
-    pub fn file(
-        path: impl Into<PathBuf>,
-        roles: ColumnRoles,
-        missing: MissingPolicy,
-    ) -> Result<DataSourceSpec, ExperimentError> {
-        let path = path.into();
-        let bytes = std::fs::read(&path).map_err(|error| ExperimentError::Read {
-            path: path.display().to_string(),
-            error,
-        })?;
-        Ok(DataSourceSpec::File {
-            sha256: sha256_hex(&bytes),
-            path,
-            roles,
-            missing,
-        })
-    }
-
-    /// A file source for a table already read: the hash is that of the bytes that were parsed,
-    /// so a file edited after loading is noticed later instead of being recorded.
-    pub fn for_table(
-        table: &Table,
-        path: impl Into<PathBuf>,
-        roles: ColumnRoles,
-        missing: MissingPolicy,
-    ) -> DataSourceSpec {
-        DataSourceSpec::File {
-            path: path.into(),
-            sha256: table.sha256.clone(),
-            roles,
-            missing,
-        }
-    }
-
-    /// Generates or reads the dataset, refusing a file whose content changed.
-    pub fn load(&self) -> Result<Dataset, ExperimentError> {
-        match self {
-            DataSourceSpec::Preset { preset, params } => Ok(preset.try_generate(params)?),
-            DataSourceSpec::File {
-                path,
-                roles,
-                missing,
-                ..
-            } => {
-                let check = check_data_source(self);
-                if !check.is_unchanged() {
-                    return Err(ExperimentError::Source(check));
-                }
-                Ok(load_table(path)?.select(roles, *missing)?.dataset)
-            }
-        }
-    }
-
-    /// One line for the GUI and reports: `preset:lognormal (n=…, noise=…, seed=…)` or the path.
-    pub fn describe(&self) -> String {
-        match self {
-            DataSourceSpec::Preset { preset, params } => format!(
-                "preset:{} (n={}, noise={}, seed={})",
-                preset.name(),
-                params.n,
-                params.noise,
-                params.seed
-            ),
-            DataSourceSpec::File { path, .. } => path.display().to_string(),
-        }
-    }
 }
 
 impl Experiment {
@@ -303,27 +98,31 @@ impl Experiment {
         }
     }
 
-    /// Checks every file source; returns the problems (empty: all unchanged).
-    pub fn check_sources(&self) -> Vec<DataCheck> {
-        let mut checks = vec![check_data_source(&self.data)];
-        if let TestSourceSpec::Separate { source } = &self.test {
-            checks.push(check_data_source(source));
+    /// The current data recipe (what Train would use next).
+    pub fn run_data(&self) -> RunData {
+        RunData {
+            source: self.data.clone(),
+            held_out: self.test.clone(),
         }
-        checks.retain(|c| !c.is_unchanged());
+    }
+
+    /// Checks every file source of the experiment and of its runs; returns the problems
+    /// (empty: all unchanged), each file once.
+    pub fn check_sources(&self) -> Vec<DataCheck> {
+        let mut checks = self.run_data().check();
+        for run in &self.runs {
+            for check in run.summary.data.iter().flat_map(RunData::check) {
+                if !checks.contains(&check) {
+                    checks.push(check);
+                }
+            }
+        }
         checks
     }
 
-    /// Rebuilds the (train, held-out) datasets exactly as they were.
+    /// Rebuilds the current (train, held-out) datasets exactly as they were.
     pub fn datasets(&self) -> Result<(Dataset, Option<Dataset>), ExperimentError> {
-        let data = self.data.load()?;
-        match &self.test {
-            TestSourceSpec::Split { fraction, seed } => {
-                let (train, test) = data.split(*fraction, *seed)?;
-                Ok((train, Some(test)))
-            }
-            TestSourceSpec::Separate { source } => Ok((data, Some(source.load()?))),
-            TestSourceSpec::None => Ok((data, None)),
-        }
+        Ok(self.run_data().datasets()?)
     }
 
     pub fn to_json(&self) -> String {
@@ -348,16 +147,35 @@ impl Experiment {
             });
         }
         let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
-        if version != EXPERIMENT_VERSION as u64 {
+        if !(u64::from(OLDEST_VERSION)..=u64::from(EXPERIMENT_VERSION)).contains(&version) {
             return Err(ExperimentError::UnsupportedVersion {
                 path: path.into(),
-                found: version.min(u32::MAX as u64) as u32,
+                found: version.min(u64::from(u32::MAX)) as u32,
             });
         }
-        serde_json::from_value(value).map_err(|error| ExperimentError::Json {
-            path: path.into(),
-            error,
-        })
+        let mut experiment: Experiment =
+            serde_json::from_value(value).map_err(|error| ExperimentError::Json {
+                path: path.into(),
+                error,
+            })?;
+        // Version 1 recorded one data source for the whole file: it is every run's.
+        let data = experiment.run_data();
+        for run in &mut experiment.runs {
+            run.summary.data.get_or_insert_with(|| data.clone());
+        }
+        for (i, run) in experiment.runs.iter().enumerate() {
+            if let Some(model) = &run.model {
+                model
+                    .to_model(path)
+                    .map_err(|error| ExperimentError::BadRun {
+                        path: path.into(),
+                        run: i + 1,
+                        detail: format!("its model does not load: {error}"),
+                    })?;
+            }
+        }
+        experiment.version = EXPERIMENT_VERSION;
+        Ok(experiment)
     }
 }
 
@@ -382,7 +200,8 @@ pub fn load_experiment(path: &Path) -> Result<Experiment, ExperimentError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nn::Head;
+    use crate::data::{ColumnRoles, MissingPolicy, Preset, PresetParams, sha256_hex};
+    use crate::nn::{EpochRecord, Head, Trainer};
 
     fn config() -> TrainConfig {
         TrainConfig {
@@ -434,12 +253,15 @@ mod tests {
         let (trainer, train_set, test_set) = train(&experiment);
         let original = trainer.history().to_vec();
         assert_eq!(original.len(), 3);
-        experiment.runs.push(RunRecord::from_trainer(
-            "first",
-            &trainer,
-            &train_set,
-            test_set.as_ref(),
-        ));
+        experiment.runs.push(ExperimentRun {
+            summary: RunSummary::from_trainer(
+                &trainer,
+                Some(experiment.run_data()),
+                &train_set,
+                test_set.as_ref(),
+            ),
+            model: Some(ModelFile::from_model(trainer.model(), None)),
+        });
         save_experiment(&path, &experiment, Overwrite::Refuse).expect("save");
         assert!(save_experiment(&path, &experiment, Overwrite::Refuse).is_err());
 
@@ -447,7 +269,16 @@ mod tests {
         assert_eq!(loaded.config, experiment.config);
         assert_eq!(loaded.data, experiment.data);
         assert_eq!(loaded.runs.len(), 1);
-        for (a, b) in loaded.runs[0].history.iter().zip(&original) {
+        assert_eq!(
+            loaded.runs[0]
+                .model
+                .as_ref()
+                .and_then(|m| m.to_model("x").ok())
+                .map(|m| m.mlp),
+            Some(trainer.model().mlp.clone()),
+            "the run's weights come back"
+        );
+        for (a, b) in loaded.runs[0].summary.history.iter().zip(&original) {
             assert!((a.train_nll - b.train_nll).abs() <= 1e-12 * b.train_nll.abs());
         }
         let (again, _, _) = train(&loaded);
@@ -537,11 +368,11 @@ mod tests {
                 .contains("cut.json: not a valid experiment file"),
             "{err}"
         );
-        let newer = write("v2.json", &text.replace("\"version\": 1", "\"version\": 2"));
+        let newer = write("v3.json", &text.replace("\"version\": 2", "\"version\": 3"));
         let err = load_experiment(&newer).unwrap_err();
         assert!(
             err.to_string()
-                .contains("v2.json: experiment file version 2 is not supported"),
+                .contains("v3.json: experiment file version 3 is not supported"),
             "{err}"
         );
         let model = write(
@@ -554,5 +385,50 @@ mod tests {
         assert!(err.to_string().contains("none.json: cannot read"), "{err}");
         let ok = write("ok.json", &text);
         assert_eq!(load_experiment(&ok).expect("load"), experiment);
+    }
+
+    #[test]
+    fn version_1_files_open_with_the_files_data_for_every_run() {
+        // A version 1 file as the previous release wrote it: one data source for all runs.
+        let v1 = r#"{"format": "density-workbench-experiment", "version": 1,
+            "program_version": "0.1.0",
+            "data": {"kind": "preset", "preset": "moons", "params": {"n": 500, "noise": 0.1, "seed": 4}},
+            "test": {"kind": "split", "fraction": 0.2, "seed": 0},
+            "config": {"epochs": 3},
+            "runs": [{"label": "run 1", "config": {"epochs": 2}, "history": [],
+                      "epochs_run": 2, "steps": 40, "train_seconds": 0.1, "train_nll": 0.4,
+                      "test_nll": 0.5, "test_accuracy": 0.9, "stop_reason": {"reason": "completed"}}]}"#;
+        let experiment = Experiment::parse(v1, "old.json").expect("a version 1 file opens");
+        assert_eq!(experiment.runs.len(), 1);
+        let run = &experiment.runs[0];
+        assert_eq!(run.summary.data, Some(experiment.run_data()));
+        assert_eq!(run.summary.steps, 40);
+        assert!(run.model.is_none(), "version 1 stored no weights");
+    }
+
+    #[test]
+    fn a_run_whose_weights_do_not_load_is_refused_naming_it() {
+        let mut experiment = Experiment::new(
+            DataSourceSpec::Preset {
+                preset: Preset::Xor,
+                params: Preset::Xor.default_params(),
+            },
+            TestSourceSpec::None,
+            config(),
+        );
+        let (train_set, _) = experiment.datasets().expect("xor");
+        let trainer = Trainer::new(config(), &train_set, None).expect("trainer");
+        let mut file = ModelFile::from_model(trainer.model(), None);
+        file.layers[0].bias.pop();
+        experiment.runs.push(ExperimentRun {
+            summary: RunSummary::default(),
+            model: Some(file),
+        });
+        let err = Experiment::parse(&experiment.to_json(), "exp.json").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("exp.json: run 1: its model does not load"),
+            "{err}"
+        );
     }
 }

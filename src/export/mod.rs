@@ -6,7 +6,7 @@ pub mod model_file;
 pub mod predictions;
 
 pub use atomic::{Overwrite, WriteError, write_atomic};
-pub use model_file::{ModelFile, ModelFileError, TrainingRecord, load_model, save_model};
+pub use model_file::{ModelFile, ModelFileError, load_model, save_model};
 pub use predictions::{prediction_columns, prediction_values, predictions_csv};
 pub mod experiment;
 pub mod figures;

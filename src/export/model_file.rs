@@ -1,14 +1,15 @@
 //! The versioned, self-describing JSON model file.
 //!
 //! ```text
-//! { "format": "density-workbench-model", "version": 1,
+//! { "format": "density-workbench-model", "version": 2,
 //!   "architecture": { "inputs": [..], "target": "y", "hidden": [{"width", "activation"}..],
 //!                     "head": {"kind": "mixture", "components": 16}, "params_size": 48,
 //!                     "sigma_floor": 0.001 },
 //!   "scalers": { "x": [{"mean", "std"}..], "y": {"mean", "std"} },
 //!   "layers": [ { "units", "activation", "kernel": [[n_out floats] × n_in], "bias": [n_out] } .. ],
-//!   "training": { data source, settings, seed, epochs, steps, metrics, history } }
+//!   "training": <RunSummary: data recipe, settings, history, scores> | null }
 //! ```
+//! Version 1 files still load; their training record named the data only in words.
 //! The README documents every field; loading checks every shape and value.
 
 use std::path::Path;
@@ -19,9 +20,12 @@ use super::atomic::{Overwrite, WriteError, write_atomic};
 use crate::nn::{
     Activation, EpochRecord, Head, LayerSpec, Mlp, Model, ModelSpec, Scaler, TrainConfig,
 };
+use crate::run::RunSummary;
 
 pub const FORMAT_NAME: &str = "density-workbench-model";
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest version this program still reads (its training record is converted).
+const OLDEST_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Architecture {
@@ -49,22 +53,47 @@ pub struct DenseLayerFile {
     pub bias: Vec<f32>,
 }
 
-/// How a model was trained (absent for models built by other means).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TrainingRecord {
-    pub program_version: String,
+/// The training record of version 1 files: data described in words only. Read, never written.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct TrainingRecordV1 {
+    program_version: String,
     /// `preset:NAME (n=…, noise=…, seed=…)` or a file path.
-    pub data_source: String,
-    pub test_source: Option<String>,
-    pub config: TrainConfig,
-    pub epochs_run: usize,
-    pub steps: u64,
-    pub train_seconds: f64,
-    pub stop_reason: String,
-    pub train_nll: f64,
-    pub test_nll: Option<f64>,
-    pub test_accuracy: Option<f64>,
-    pub history: Vec<EpochRecord>,
+    data_source: String,
+    test_source: Option<String>,
+    config: TrainConfig,
+    epochs_run: usize,
+    steps: u64,
+    train_seconds: f64,
+    stop_reason: String,
+    train_nll: f64,
+    test_nll: Option<f64>,
+    test_accuracy: Option<f64>,
+    history: Vec<EpochRecord>,
+}
+
+impl From<TrainingRecordV1> for RunSummary {
+    fn from(old: TrainingRecordV1) -> RunSummary {
+        let label = match &old.test_source {
+            Some(test) => format!("{} · {test}", old.data_source),
+            None => old.data_source,
+        };
+        RunSummary {
+            label,
+            data: None,
+            config: old.config,
+            history: old.history,
+            epochs_run: old.epochs_run,
+            steps: old.steps,
+            train_seconds: old.train_seconds,
+            train_nll: old.train_nll.is_finite().then_some(old.train_nll),
+            test_nll: old.test_nll,
+            test_accuracy: old.test_accuracy,
+            stop_reason: None,
+            note: old.stop_reason,
+            program_version: old.program_version,
+            id: 0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,8 +103,9 @@ pub struct ModelFile {
     pub architecture: Architecture,
     pub scalers: Scalers,
     pub layers: Vec<DenseLayerFile>,
+    /// How the model was trained (absent for models built by other means).
     #[serde(default)]
-    pub training: Option<TrainingRecord>,
+    pub training: Option<RunSummary>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -92,7 +122,7 @@ pub enum ModelFileError {
     )]
     WrongFormat { path: String, found: String },
     #[error(
-        "{path}: model file version {found} is not supported (this program reads version {FORMAT_VERSION})"
+        "{path}: model file version {found} is not supported (this program reads versions {OLDEST_VERSION} to {FORMAT_VERSION})"
     )]
     UnsupportedVersion { path: String, found: u32 },
     #[error("{path}: inconsistent model file: {detail}")]
@@ -102,7 +132,7 @@ pub enum ModelFileError {
 }
 
 impl ModelFile {
-    pub fn from_model(model: &Model, training: Option<TrainingRecord>) -> ModelFile {
+    pub fn from_model(model: &Model, training: Option<RunSummary>) -> ModelFile {
         let spec = &model.spec;
         let layers = model
             .mlp
@@ -151,7 +181,7 @@ impl ModelFile {
                 found: self.format.clone(),
             });
         }
-        if self.version != FORMAT_VERSION {
+        if !(OLDEST_VERSION..=FORMAT_VERSION).contains(&self.version) {
             return Err(ModelFileError::UnsupportedVersion {
                 path: path.into(),
                 found: self.version,
@@ -258,18 +288,35 @@ impl ModelFile {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
+    /// Parses a model file of any readable version; version 1's training record becomes a
+    /// [`RunSummary`] (its data described in words, in the label).
     pub fn parse(text: &str, path: &str) -> Result<ModelFile, ModelFileError> {
-        serde_json::from_str(text).map_err(|error| ModelFileError::Json {
+        let json = |error| ModelFileError::Json {
             path: path.into(),
             error,
-        })
+        };
+        let mut value: serde_json::Value = serde_json::from_str(text).map_err(json)?;
+        let version = value.get("version").and_then(serde_json::Value::as_u64);
+        let old_training = match (version, value.get_mut("training")) {
+            (Some(1), Some(training)) if !training.is_null() => {
+                let old: TrainingRecordV1 =
+                    serde_json::from_value(training.take()).map_err(json)?;
+                Some(RunSummary::from(old))
+            }
+            _ => None,
+        };
+        let mut file: ModelFile = serde_json::from_value(value).map_err(json)?;
+        if old_training.is_some() {
+            file.training = old_training;
+        }
+        Ok(file)
     }
 }
 
 pub fn save_model(
     path: &Path,
     model: &Model,
-    training: Option<TrainingRecord>,
+    training: Option<RunSummary>,
     overwrite: Overwrite,
 ) -> Result<(), ModelFileError> {
     let json = ModelFile::from_model(model, training).to_json();
@@ -369,9 +416,9 @@ mod tests {
             "{truncated}"
         );
 
-        let version = edited(|v| v["version"] = 2.into()).unwrap_err();
+        let version = edited(|v| v["version"] = 3.into()).unwrap_err();
         assert!(
-            matches!(version, ModelFileError::UnsupportedVersion { found: 2, .. }),
+            matches!(version, ModelFileError::UnsupportedVersion { found: 3, .. }),
             "{version}"
         );
         let format = edited(|v| v["format"] = "keras".into()).unwrap_err();

@@ -52,8 +52,16 @@ pub fn harness(settings: Settings) -> H {
             },
             app,
         );
-    harness.run_ok();
+    settle(&mut harness);
     harness
+}
+
+/// Steps frames until the background tasks (data, views, writes) have finished.
+pub fn settle(h: &mut H) {
+    step_until(h, Duration::from_secs(60), "background tasks", |h| {
+        !h.state().is_busy()
+    });
+    h.run_ok();
 }
 
 /// Steps frames until `done` holds (polling the worker), or fails after `timeout`.

@@ -1,0 +1,496 @@
+//! Getting data into the window: a preset generated, a file read, other columns chosen, or a
+//! run's recipe brought back. The heavy part (generating, parsing, splitting, statistics) runs
+//! as a background [`Task`]; installing the result is cheap and happens on the UI thread.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::data::{
+    ColumnRoles, ColumnStats, Dataset, MissingPolicy, Preset, PresetParams, Table, Truth,
+    load_table,
+};
+use crate::run::{DataSourceSpec, RunData, TestSourceSpec};
+
+use super::WorkbenchApp;
+use super::state::{DataSettings, LoadedData, SourceKind, pad_range, plane_column};
+use super::tasks::{CancelFlag, Poll, Task};
+
+/// What to read, with everything the background thread needs.
+#[derive(Clone)]
+pub enum DataRequest {
+    Preset {
+        preset: Preset,
+        params: PresetParams,
+    },
+    /// A file; `roles` `None` = the table's default roles.
+    File {
+        path: PathBuf,
+        roles: Option<ColumnRoles>,
+        missing: MissingPolicy,
+    },
+    /// Other columns of a table already read.
+    Columns {
+        table: Arc<Table>,
+        roles: ColumnRoles,
+        missing: MissingPolicy,
+    },
+}
+
+/// A data task and what to do once it is installed.
+pub struct DataJob {
+    pub task: Task<Prepared>,
+    /// Switch the head to suit the preset (Generate does; restoring a run does not).
+    pub adapt_head: bool,
+    /// Show this run once its data are in.
+    pub then_show_run: Option<u64>,
+}
+
+/// Data ready to install: split, with statistics.
+pub struct Prepared {
+    label: String,
+    train: Dataset,
+    test: Option<Dataset>,
+    stats: Vec<ColumnStats>,
+    y_view: (f64, f64),
+    truth: Option<Truth>,
+    table: Option<Arc<Table>>,
+    dropped_rows: usize,
+    recipe: RunData,
+    preset: Option<Preset>,
+}
+
+impl DataRequest {
+    /// The request the data controls describe.
+    pub fn from_settings(settings: &DataSettings) -> Result<DataRequest, String> {
+        match settings.source {
+            SourceKind::Preset => Ok(DataRequest::Preset {
+                preset: settings.preset,
+                params: settings.params,
+            }),
+            SourceKind::File => {
+                let path = settings.csv_path.trim();
+                if path.is_empty() {
+                    return Err("type the path of a CSV or TSV file first".into());
+                }
+                let roles =
+                    (!settings.y_column.is_empty() && !settings.x_columns.is_empty()).then(|| {
+                        ColumnRoles {
+                            x: settings.x_columns.clone(),
+                            y: settings.y_column.clone(),
+                        }
+                    });
+                Ok(DataRequest::File {
+                    path: PathBuf::from(path),
+                    roles,
+                    missing: missing_policy(settings),
+                })
+            }
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            DataRequest::Preset { preset, params } => format!(
+                "generating {} ({} rows)",
+                preset.name(),
+                super::widgets::fmt_count(params.n as u64)
+            ),
+            DataRequest::File { path, .. } => format!("reading {}", path.display()),
+            DataRequest::Columns { .. } => "selecting the columns".into(),
+        }
+    }
+
+    /// Generates or reads, then splits and summarises (the background part).
+    fn prepare(self, held_out: TestSourceSpec, cancel: &CancelFlag) -> Result<Prepared, String> {
+        let (dataset, label, truth, table, dropped_rows, source, preset) = match self {
+            DataRequest::Preset { preset, params } => {
+                let dataset = preset.try_generate(&params).map_err(|e| e.to_string())?;
+                let label = format!(
+                    "{} n={} noise={} seed={}",
+                    preset.name(),
+                    params.n,
+                    params.noise,
+                    params.seed
+                );
+                let truth = preset.truth(&params);
+                let source = DataSourceSpec::Preset { preset, params };
+                (dataset, label, truth, None, 0, source, Some(preset))
+            }
+            DataRequest::File {
+                path,
+                roles,
+                missing,
+            } => {
+                let table = Arc::new(load_table(&path).map_err(|e| e.to_string())?);
+                let roles = roles
+                    .filter(|r| {
+                        table.column_index(&r.y).is_some()
+                            && r.x.iter().all(|c| table.column_index(c).is_some())
+                    })
+                    .unwrap_or_else(|| table.default_roles());
+                select(table, roles, missing)?
+            }
+            DataRequest::Columns {
+                table,
+                roles,
+                missing,
+            } => select(table, roles, missing)?,
+        };
+        if cancel.is_cancelled() {
+            return Err("cancelled".into());
+        }
+        let (train, test) = match held_out {
+            TestSourceSpec::Split { fraction, seed } => {
+                let (train, test) = dataset.split(fraction, seed).map_err(|e| e.to_string())?;
+                (train, Some(test))
+            }
+            _ => (dataset, None),
+        };
+        let stats = full_stats(&train, test.as_ref());
+        let y_view = robust_y_range(&train);
+        Ok(Prepared {
+            label,
+            train,
+            test,
+            stats,
+            y_view,
+            truth,
+            table,
+            dropped_rows,
+            recipe: RunData { source, held_out },
+            preset,
+        })
+    }
+}
+
+type Selected = (
+    Dataset,
+    String,
+    Option<Truth>,
+    Option<Arc<Table>>,
+    usize,
+    DataSourceSpec,
+    Option<Preset>,
+);
+
+fn select(
+    table: Arc<Table>,
+    roles: ColumnRoles,
+    missing: MissingPolicy,
+) -> Result<Selected, String> {
+    let selection = table.select(&roles, missing).map_err(|e| e.to_string())?;
+    let path = std::path::Path::new(&table.source);
+    let name = path
+        .file_name()
+        .map_or(table.source.clone(), |n| n.to_string_lossy().into_owned());
+    let label = format!("{name} ({} → {})", roles.x.join(","), roles.y);
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let source = DataSourceSpec::for_table(&table, path, roles, missing);
+    Ok((
+        selection.dataset,
+        label,
+        None,
+        Some(table),
+        selection.dropped_rows,
+        source,
+        None,
+    ))
+}
+
+pub fn missing_policy(settings: &DataSettings) -> MissingPolicy {
+    if settings.drop_missing {
+        MissingPolicy::DropRows
+    } else {
+        MissingPolicy::Error
+    }
+}
+
+/// The held-out recipe of the data controls.
+fn held_out(settings: &DataSettings) -> TestSourceSpec {
+    if settings.test_fraction > 0.0 {
+        TestSourceSpec::Split {
+            fraction: settings.test_fraction,
+            seed: settings.split_seed,
+        }
+    } else {
+        TestSourceSpec::None
+    }
+}
+
+/// Puts a recipe into the data controls; an error when the window cannot load it.
+pub fn recipe_into_settings(recipe: &RunData, settings: &mut DataSettings) -> Result<(), String> {
+    match &recipe.held_out {
+        TestSourceSpec::Split { fraction, seed } => {
+            settings.test_fraction = *fraction;
+            settings.split_seed = *seed;
+        }
+        TestSourceSpec::None => settings.test_fraction = 0.0,
+        TestSourceSpec::Separate { source } => {
+            return Err(format!(
+                "its held-out data come from a separate source ({}), which the window cannot load; use the command line",
+                source.describe()
+            ));
+        }
+    }
+    match &recipe.source {
+        DataSourceSpec::Preset { preset, params } => {
+            settings.source = SourceKind::Preset;
+            settings.preset = *preset;
+            settings.params = *params;
+        }
+        DataSourceSpec::File {
+            path,
+            roles,
+            missing,
+            ..
+        } => {
+            settings.source = SourceKind::File;
+            settings.csv_path = path.display().to_string();
+            settings.x_columns = roles.x.clone();
+            settings.y_column = roles.y.clone();
+            settings.drop_missing = *missing == MissingPolicy::DropRows;
+        }
+    }
+    Ok(())
+}
+
+impl WorkbenchApp {
+    /// Starts loading what the data controls describe (replacing a load in progress).
+    pub(crate) fn request_data(&mut self, adapt_head: bool, then_show_run: Option<u64>) {
+        match DataRequest::from_settings(&self.settings.data) {
+            Ok(request) => self.start_data_task(request, adapt_head, then_show_run),
+            Err(error) => self.data_error = Some(error),
+        }
+    }
+
+    /// Other columns of the loaded table (or a fresh read when there is none).
+    pub(crate) fn request_columns(&mut self) {
+        let Some(table) = self.data.as_ref().and_then(|d| d.table.clone()) else {
+            self.request_data(false, None);
+            return;
+        };
+        let request = DataRequest::Columns {
+            table,
+            roles: ColumnRoles {
+                x: self.settings.data.x_columns.clone(),
+                y: self.settings.data.y_column.clone(),
+            },
+            missing: missing_policy(&self.settings.data),
+        };
+        self.start_data_task(request, false, None);
+    }
+
+    pub(crate) fn start_data_task(
+        &mut self,
+        request: DataRequest,
+        adapt_head: bool,
+        then_show_run: Option<u64>,
+    ) {
+        if let Some(job) = self.data_job.take() {
+            job.task.cancel();
+        }
+        let held_out = held_out(&self.settings.data);
+        let what = request.describe();
+        match Task::spawn(what, self.wake.clone(), move |cancel| {
+            request.prepare(held_out, cancel)
+        }) {
+            Ok(task) => {
+                self.data_job = Some(DataJob {
+                    task,
+                    adapt_head,
+                    then_show_run,
+                })
+            }
+            Err(error) => self.data_error = Some(error),
+        }
+    }
+
+    /// Cancel: the current data stay.
+    pub(crate) fn cancel_data_task(&mut self) {
+        if let Some(job) = self.data_job.take() {
+            job.task.cancel();
+            self.data_error = Some(format!(
+                "{} cancelled; the data shown are unchanged",
+                job.task.what
+            ));
+        }
+    }
+
+    /// Installs the data task's result when it is ready.
+    pub(crate) fn poll_data_task(&mut self) {
+        let Some(job) = &self.data_job else {
+            return;
+        };
+        match job.task.poll() {
+            Poll::Pending => {}
+            Poll::Failed(error) => {
+                self.data_job = None;
+                self.data_error = Some(error);
+            }
+            Poll::Done(prepared) => {
+                let (adapt_head, then_show_run) = (job.adapt_head, job.then_show_run);
+                self.data_job = None;
+                let preset = prepared.preset;
+                self.install(prepared);
+                if adapt_head && let Some(preset) = preset {
+                    self.adapt_head_to(preset);
+                }
+                if let Some(id) = then_show_run {
+                    self.show_run_on_loaded_data(id);
+                }
+            }
+        }
+    }
+
+    /// A classification preset wants the Bernoulli head and vice versa.
+    fn adapt_head_to(&mut self, preset: Preset) {
+        if preset.is_classification() != self.settings.config.head.is_classifier() {
+            self.settings.config.head = if preset.is_classification() {
+                crate::nn::Head::Bernoulli
+            } else {
+                crate::nn::Head::Mixture { components: 16 }
+            };
+        }
+    }
+
+    /// Installs prepared data and fits the view settings to them.
+    fn install(&mut self, prepared: Prepared) {
+        let Prepared {
+            label,
+            train,
+            test,
+            stats,
+            y_view,
+            truth,
+            table,
+            dropped_rows,
+            recipe,
+            preset: _,
+        } = prepared;
+        if let DataSourceSpec::File { roles, .. } = &recipe.source {
+            self.settings.data.x_columns = roles.x.clone();
+            self.settings.data.y_column = roles.y.clone();
+        }
+        let generation = self.next_generation;
+        self.next_generation += 1;
+        let is_binary =
+            train.is_binary_target() && test.as_ref().is_none_or(|t| t.is_binary_target());
+        let d = train.n_inputs();
+        let view = &mut self.settings.view;
+        if view.x_column >= d {
+            view.x_column = 0;
+        }
+        if view.base_inputs.len() != d
+            || self
+                .data
+                .as_ref()
+                .is_none_or(|old| old.train.x_names != train.x_names)
+        {
+            view.base_inputs.clear();
+        }
+        let x_range = stats
+            .get(view.x_column)
+            .map_or((0.0, 1.0), |s| (s.min, s.max));
+        if !(x_range.0..=x_range.1).contains(&view.x_star) {
+            view.x_star = stats.get(view.x_column).map_or(0.0, |s| s.median);
+        }
+        if d >= 2 {
+            let plane = plane_column(view, d);
+            let r = stats.get(plane).map_or((0.0, 1.0), |s| (s.min, s.max));
+            if !(r.0..=r.1).contains(&view.plane_star) {
+                view.plane_star = stats.get(plane).map_or(0.0, |s| s.median);
+            }
+        }
+        let train = Arc::new(train);
+        let test = test.map(Arc::new);
+        self.start_best_nll(
+            truth.clone(),
+            generation,
+            test.clone().unwrap_or_else(|| train.clone()),
+        );
+        self.data = Some(LoadedData {
+            generation,
+            label,
+            train,
+            test,
+            stats,
+            truth,
+            y_view,
+            dropped_rows,
+            table,
+            is_binary,
+            recipe,
+        });
+        self.data_error = None;
+        self.sent_view = None;
+    }
+
+    /// The truth's entropy on the held-out (else training) rows, in the background.
+    fn start_best_nll(&mut self, truth: Option<Truth>, generation: u64, target: Arc<Dataset>) {
+        self.best_nll = None;
+        self.best_nll_job = truth.and_then(|truth| {
+            Task::spawn("the best achievable NLL", self.wake.clone(), move |_| {
+                Ok(truth.mean_nll(&target))
+            })
+            .ok()
+            .map(|task| (generation, task))
+        });
+    }
+
+    pub(crate) fn poll_best_nll(&mut self) {
+        let Some((generation, task)) = &self.best_nll_job else {
+            return;
+        };
+        match task.poll() {
+            Poll::Pending => return,
+            Poll::Done(nll) => {
+                if self
+                    .data
+                    .as_ref()
+                    .is_some_and(|d| d.generation == *generation)
+                {
+                    self.best_nll = nll.is_finite().then_some(nll);
+                }
+            }
+            // Only a reference line is missing: say nothing louder than its absence.
+            Poll::Failed(_) => self.best_nll = None,
+        }
+        self.best_nll_job = None;
+    }
+}
+
+/// Column statistics over train and test together.
+fn full_stats(train: &Dataset, test: Option<&Dataset>) -> Vec<ColumnStats> {
+    match test {
+        Some(test) => {
+            let mut x = train.x.clone();
+            x.extend_from_slice(&test.x);
+            let mut y = train.y.clone();
+            y.extend_from_slice(&test.y);
+            Dataset {
+                x_names: train.x_names.clone(),
+                y_name: train.y_name.clone(),
+                x,
+                y,
+            }
+            .column_stats()
+        }
+        None => train.column_stats(),
+    }
+}
+
+/// The y range to plot: 0.2 % to 99 % quantiles (long tails would squash the picture),
+/// padded by 5 %; the full range for a 0/1 target.
+fn robust_y_range(data: &Dataset) -> (f64, f64) {
+    if data.is_binary_target() {
+        return (-0.1, 1.1);
+    }
+    let step = (data.len() / 50_000).max(1);
+    let mut ys: Vec<f64> = data.y.iter().step_by(step).copied().collect();
+    if ys.is_empty() {
+        return (0.0, 1.0);
+    }
+    ys.sort_by(f64::total_cmp);
+    let at = |q: f64| ys[((ys.len() - 1) as f64 * q).round() as usize];
+    pad_range(at(0.002), at(0.99), 0.05)
+}

@@ -1,0 +1,41 @@
+//! Options the binary reads from the environment (measurements, demos).
+
+use std::time::Duration;
+
+use crate::data::Preset;
+
+/// Options that the binary reads from the environment (measurements, demos).
+#[derive(Debug, Clone, Default)]
+pub struct LaunchOptions {
+    /// Start the seed experiment on launch (`DW_AUTOTRAIN=1`), once start-up has settled.
+    pub autotrain: bool,
+    /// Close the window when that run finishes (`DW_EXIT_AFTER_TRAINING=1`).
+    pub exit_after_training: bool,
+    /// Write frame-time statistics here on exit (`DW_FRAME_STATS=path`).
+    pub frame_stats: Option<std::path::PathBuf>,
+    /// Ignore stored settings (`DW_FRESH=1`).
+    pub fresh: bool,
+    /// Start from this preset with its default parameters (`DW_PRESET=moons`).
+    pub preset: Option<Preset>,
+    /// Shortest time between two repaints caused by the worker (`DW_REFRESH_MS`, default 250).
+    pub refresh: Option<Duration>,
+}
+
+impl LaunchOptions {
+    pub fn from_env() -> Self {
+        let flag = |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0");
+        LaunchOptions {
+            autotrain: flag("DW_AUTOTRAIN"),
+            exit_after_training: flag("DW_EXIT_AFTER_TRAINING"),
+            frame_stats: std::env::var_os("DW_FRAME_STATS").map(Into::into),
+            fresh: flag("DW_FRESH"),
+            refresh: std::env::var("DW_REFRESH_MS")
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_millis),
+            preset: std::env::var("DW_PRESET")
+                .ok()
+                .and_then(|name| Preset::from_name(&name)),
+        }
+    }
+}

@@ -12,13 +12,12 @@ use std::sync::Arc;
 
 use super::WorkbenchApp;
 use super::file_state::{
-    Dialog, FigureKind, FileAction, ModelInfo, PendingExperiment, PendingReplace, PredictionSet,
-    RunsMerge, WriteJob, WriteOutcome,
+    Dialog, FigureKind, FileAction, ModelInfo, PendingReplace, PredictionSet, WriteJob,
+    WriteOutcome,
 };
 use super::state::{self, RunEntry, RunStatus, Session};
 use super::tasks::{Poll, Task};
 use crate::data::Truth;
-use crate::export::experiment::{Experiment, ExperimentRun, load_experiment};
 use crate::export::figures::{
     DataFigure, DataPlotOptions, Figure, ImageFormat, LossFigure, PosteriorFigure, RenderOptions,
     RunCurve, RunsFigure, render_figure,
@@ -27,7 +26,7 @@ use crate::export::{ModelFile, Overwrite, WriteError, load_model, write_atomic};
 use crate::nn::{EpochRecord, Model, PredictionView, ViewSpec};
 use crate::run::RunSummary;
 
-type Producer = Box<dyn FnOnce() -> Result<Vec<u8>, String> + Send>;
+pub(crate) type Producer = Box<dyn FnOnce() -> Result<Vec<u8>, String> + Send>;
 
 impl WorkbenchApp {
     pub(crate) fn apply_file_action(&mut self, action: FileAction) {
@@ -191,7 +190,7 @@ impl WorkbenchApp {
 
     /// Runs `produce` then the atomic write on a background thread; a write cancelled
     /// before it begins writes nothing.
-    fn spawn_write(
+    pub(crate) fn spawn_write(
         &mut self,
         what: String,
         path: PathBuf,
@@ -518,111 +517,6 @@ impl WorkbenchApp {
             // Weighted components as in the posterior panel (which always draws them).
             render_figure(&Figure::Posterior(figure), format, &options).map_err(|e| e.to_string())
         }))
-    }
-
-    // ----- experiments -------------------------------------------------------------------
-
-    fn save_experiment(&mut self, path: PathBuf) -> Result<(), String> {
-        let Some(data) = &self.data else {
-            return Err("no data loaded".into());
-        };
-        let mut experiment = Experiment::new(
-            data.recipe.source.clone(),
-            data.recipe.held_out.clone(),
-            self.settings.config.clone(),
-        );
-        let runs: Vec<RunEntry> = self.settings.runs.clone();
-        let producer: Producer = Box::new(move || {
-            // Each run keeps its own data source and, when the window still has them, its
-            // weights.
-            experiment.runs = runs
-                .into_iter()
-                .map(|entry| ExperimentRun {
-                    model: entry.model.map(|m| ModelFile::from_model(&m, None)),
-                    summary: entry.summary,
-                })
-                .collect();
-            Ok(experiment.to_json().into_bytes())
-        });
-        self.spawn_write("experiment".into(), path, Overwrite::Refuse, producer);
-        Ok(())
-    }
-
-    /// Reads an experiment; asks before its runs replace or join a table that has runs.
-    fn open_experiment(&mut self, path: &Path) -> Result<(), String> {
-        if self.session.is_active() {
-            return Err(
-                "a training run is in progress: stop it before opening an experiment".into(),
-            );
-        }
-        let experiment = load_experiment(path).map_err(|e| e.to_string())?;
-        let pending = PendingExperiment {
-            path: path.to_path_buf(),
-            experiment,
-        };
-        if self.settings.runs.is_empty() || pending.experiment.runs.is_empty() {
-            self.apply_experiment(pending, RunsMerge::Add);
-        } else {
-            self.files.pending_experiment = Some(pending);
-        }
-        Ok(())
-    }
-
-    /// Settings and runs come back at once; the experiment's data load in the background
-    /// (when a file changed or vanished, the current data stay and the message says why).
-    fn apply_experiment(&mut self, pending: PendingExperiment, merge: RunsMerge) {
-        let PendingExperiment { path, experiment } = pending;
-        self.settings.config = experiment.config.clone();
-        if let Some(es) = experiment.config.early_stopping {
-            self.settings.patience = es.patience;
-        }
-        if merge == RunsMerge::Replace {
-            self.settings.runs.clear();
-        }
-        let mut unreadable = 0;
-        let count = experiment.runs.len();
-        for run in experiment.runs.iter().cloned() {
-            let model = run.model.and_then(|file| {
-                let model = file.to_model(&path.display().to_string()).ok();
-                unreadable += usize::from(model.is_none());
-                model.map(Arc::new)
-            });
-            let id = self.settings.next_run_id;
-            self.settings.next_run_id += 1;
-            let summary = RunSummary { id, ..run.summary };
-            self.settings.runs.push(RunEntry::new(summary, model));
-        }
-        let recipe = experiment.run_data();
-        let mut summary = format!(
-            "Opened experiment {}: settings and {count} run{} {}",
-            path.display(),
-            if count == 1 { "" } else { "s" },
-            if merge == RunsMerge::Replace {
-                "(replacing the table's)"
-            } else {
-                "added to the table"
-            }
-        );
-        if unreadable > 0 {
-            summary.push_str(&format!("; {unreadable} run(s) without usable weights"));
-        }
-        let problems = recipe.check();
-        if problems.is_empty() {
-            self.apply(super::Command::Reset);
-            let name = format!("experiment {}", path.display());
-            self.load_recipe(&recipe, None, &name);
-            self.files.open = None;
-            self.files.ok(format!(
-                "{summary}; loading its data: {}",
-                recipe.describe()
-            ));
-        } else {
-            let notes: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            self.files.error(format!(
-                "{summary}, but the current data were kept: {}",
-                notes.join("; ")
-            ));
-        }
     }
 }
 

@@ -16,7 +16,7 @@ use crate::nn::{Head, PredictionView};
 
 use super::Command;
 use super::colormap::{self, CLASS0, CLASS1};
-use super::layout::{Shown, hidden_model_ui};
+use super::shown::{Shown, hidden_model_ui};
 use super::state::{self, HeatNorm, LoadedData, MAX_DRAWN_POINTS, ViewSettings};
 
 pub const MEAN_COLOR: Color32 = Color32::from_rgb(90, 200, 255);

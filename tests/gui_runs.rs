@@ -7,7 +7,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{H, finished, harness, settle, small_settings, step_until};
+use common::{H, finished, harness, harness_with, settle, small_settings, step_until};
+use density_workbench::app::LaunchOptions;
 use density_workbench::data::Preset;
 use density_workbench::export::experiment::load_experiment;
 use density_workbench::run::DataSourceSpec;
@@ -211,4 +212,43 @@ fn generating_runs_in_the_background_with_cancel() {
         h.state().data.as_ref().expect("data").generation,
         generation
     );
+}
+
+#[test]
+fn a_run_of_an_earlier_launch_restores_its_model_from_the_run_store() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = LaunchOptions {
+        run_store: Some(dir.path().to_path_buf()),
+        ..LaunchOptions::default()
+    };
+    let mut h = harness_with(small_settings(), options.clone());
+    train(&mut h);
+    let model = h.state().session.model.clone().expect("model");
+    // The weights reach the store in the background.
+    let stored = dir.path().join("run-1.json");
+    let started = std::time::Instant::now();
+    while !stored.exists() {
+        assert!(started.elapsed() < Duration::from_secs(30), "no {stored:?}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // The next launch: settings and the runs table come back from storage, weights do not.
+    let stored_settings = serde_json::to_string(&h.state().settings).expect("settings");
+    let settings = serde_json::from_str(&stored_settings).expect("settings load");
+    drop(h);
+    let mut h2 = harness_with(settings, options);
+    assert!(h2.state().settings.runs[0].model.is_none());
+    h2.get_by_label("Restore").click_accesskit();
+    h2.run_ok();
+    settle(&mut h2);
+    let restored = h2
+        .state()
+        .drawable_model()
+        .expect("the run's model is back");
+    assert_eq!(restored.mlp, model.mlp, "the same weights");
+    assert!(h2.query_by_label_contains("run 1 restored").is_some());
+
+    // Deleting the run forgets its file.
+    h2.get_by_label("Delete").click_accesskit();
+    h2.run_ok();
+    assert!(!stored.exists(), "a deleted run's weights are removed");
 }

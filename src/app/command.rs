@@ -9,7 +9,8 @@ use crate::worker::{Command as WorkerCommand, TrainingWorker};
 use super::WorkbenchApp;
 use super::data_source::recipe_into_settings;
 use super::file_state::FileAction;
-use super::state::{RunStatus, Session, view_spec};
+use super::state::{RunEntry, RunStatus, Session, view_spec};
+use super::tasks::{Poll, Task};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
@@ -109,8 +110,18 @@ impl WorkbenchApp {
                 self.view_job = None;
             }
             Command::RestoreRun(id) => self.restore_run(id),
-            Command::DeleteRun(id) => self.settings.runs.retain(|r| r.id() != id),
-            Command::ClearRuns => self.settings.runs.clear(),
+            Command::DeleteRun(id) => {
+                self.settings.runs.retain(|r| r.id() != id);
+                if let Some(store) = &self.run_store {
+                    store.remove([id]);
+                }
+            }
+            Command::ClearRuns => {
+                if let Some(store) = &self.run_store {
+                    store.remove(self.settings.runs.iter().map(RunEntry::id));
+                }
+                self.settings.runs.clear();
+            }
             Command::File(action) => self.apply_file_action(action),
         }
     }
@@ -248,14 +259,71 @@ impl WorkbenchApp {
         match entry.model {
             Some(model) => session.set_model(model, None),
             None => {
-                session.status = RunStatus::Finished(format!(
-                    "{} restored without its model: runs kept from an earlier session keep their settings and history only; press Train to retrain it",
-                    run.name()
-                ));
+                if self.start_model_load(id) {
+                    session.status =
+                        RunStatus::Finished(format!("{}: reading its weights…", run.name()));
+                } else {
+                    session.status = RunStatus::Finished(format!(
+                        "{} restored without its model (its weights were not kept); press Train to retrain it",
+                        run.name()
+                    ));
+                }
             }
         }
         self.session = session;
         self.sent_view = None;
         self.view_job = None;
+    }
+
+    /// Reads run `id`'s weights from the run store in the background; false without a store.
+    fn start_model_load(&mut self, id: u64) -> bool {
+        let Some(store) = self.run_store.clone() else {
+            return false;
+        };
+        match Task::spawn("reading the run's weights", self.wake.clone(), move |_| {
+            store.load(id)
+        }) {
+            Ok(task) => {
+                self.model_load = Some((id, task));
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Puts read weights into the table and, if that run is still the session, draws them.
+    pub(crate) fn poll_model_load(&mut self) {
+        let Some((id, task)) = &self.model_load else {
+            return;
+        };
+        let id = *id;
+        let result = match task.poll() {
+            Poll::Pending => return,
+            Poll::Done(model) => Ok(model),
+            Poll::Failed(error) => Err(error),
+        };
+        self.model_load = None;
+        let name = format!("run {id}");
+        let is_session = self.session.run_name == name && self.session.worker.is_none();
+        match result {
+            Ok(model) => {
+                let model = Arc::new(model);
+                if let Some(entry) = self.settings.runs.iter_mut().find(|r| r.id() == id) {
+                    entry.model = Some(model.clone());
+                }
+                if is_session {
+                    self.session.set_model(model, None);
+                    self.session.status = RunStatus::Finished(format!("{name} restored"));
+                    self.sent_view = None;
+                }
+            }
+            Err(error) => {
+                if is_session {
+                    self.session.status = RunStatus::Finished(format!(
+                        "{name} restored without its model ({error}); press Train to retrain it"
+                    ));
+                }
+            }
+        }
     }
 }

@@ -118,11 +118,17 @@ impl WorkbenchApp {
             ..RunSummary::default()
         };
         self.settings.next_run_id += 1;
+        if let Some(store) = &self.run_store {
+            store.save(&summary, &outcome.model);
+        }
         self.settings
             .runs
             .push(RunEntry::new(summary, Some(outcome.model.clone())));
         if self.settings.runs.len() > state::MAX_RUNS {
-            self.settings.runs.remove(0);
+            let oldest = self.settings.runs.remove(0);
+            if let Some(store) = &self.run_store {
+                store.remove([oldest.id()]);
+            }
         }
         if let Some(stats) = &mut self.frame_stats {
             stats.set_run(outcome.steps, outcome.phases, outcome.active_secs);

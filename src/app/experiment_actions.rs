@@ -81,6 +81,9 @@ impl WorkbenchApp {
             let id = self.settings.next_run_id;
             self.settings.next_run_id += 1;
             let summary = RunSummary { id, ..run.summary };
+            if let (Some(store), Some(model)) = (&self.run_store, &model) {
+                store.save(&summary, model);
+            }
             self.settings.runs.push(RunEntry::new(summary, model));
         }
         let recipe = experiment.run_data();

@@ -19,6 +19,9 @@ pub struct LaunchOptions {
     pub preset: Option<Preset>,
     /// Shortest time between two repaints caused by the worker (`DW_REFRESH_MS`, default 250).
     pub refresh: Option<Duration>,
+    /// Where runs' weights are kept between launches (`DW_RUN_STORE`; the window uses its
+    /// storage folder's `runs/`; none: weights live only while the window is open).
+    pub run_store: Option<std::path::PathBuf>,
 }
 
 impl LaunchOptions {
@@ -36,6 +39,7 @@ impl LaunchOptions {
             preset: std::env::var("DW_PRESET")
                 .ok()
                 .and_then(|name| Preset::from_name(&name)),
+            run_store: std::env::var_os("DW_RUN_STORE").map(Into::into),
         }
     }
 }

@@ -26,6 +26,7 @@ mod model_panel;
 mod native;
 mod posterior_plot;
 mod run_entry;
+mod run_store;
 mod runs;
 mod shown;
 pub mod state;
@@ -78,6 +79,10 @@ pub struct WorkbenchApp {
     view_job: Option<(u64, Task<PredictionView>)>,
     /// The truth's entropy on the data of this generation.
     best_nll_job: Option<(u64, Task<f64>)>,
+    /// Runs' weights between launches.
+    run_store: Option<run_store::RunStore>,
+    /// A stored run's weights being read, for Restore of run `id`.
+    model_load: Option<(u64, Task<crate::nn::Model>)>,
     /// The view spec last sent to the worker or computed.
     sent_view: Option<crate::nn::ViewSpec>,
     validation: Option<(TrainConfig, u64, Result<(), ConfigError>)>,
@@ -124,6 +129,8 @@ impl WorkbenchApp {
             data_job: None,
             view_job: None,
             best_nll_job: None,
+            run_store: options.run_store.clone().map(run_store::RunStore::new),
+            model_load: None,
             sent_view: None,
             validation: None,
             caches: Default::default(),
@@ -158,6 +165,7 @@ impl WorkbenchApp {
     /// Is background work in progress that the user waits for (data, a view, a write)?
     pub fn is_busy(&self) -> bool {
         self.data_job.is_some()
+            || self.model_load.is_some()
             || self.view_job.is_some()
             || self.best_nll_job.is_some()
             || self.files.busy()
@@ -187,6 +195,7 @@ impl WorkbenchApp {
         }
         self.drain_worker(ctx);
         self.poll_data_task();
+        self.poll_model_load();
         self.poll_view_job();
         self.poll_best_nll();
         self.poll_file_jobs();

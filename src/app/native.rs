@@ -3,6 +3,9 @@
 
 use super::{LaunchOptions, STORAGE_KEY, WorkbenchApp, state::Settings};
 
+/// eframe's name for the window's storage folder (settings, runs' weights).
+const APP_ID: &str = "Density Workbench";
+
 /// Adds the bundled DejaVu Sans as a fallback font: egui's default fonts lack symbols the
 /// window uses (→, ≥, π, θ, −, thin spaces).
 pub fn install_fonts(ctx: &egui::Context) {
@@ -34,9 +37,12 @@ pub fn run() -> anyhow::Result<()> {
         dithering: false,
         ..Default::default()
     };
-    let launch = LaunchOptions::from_env();
+    let mut launch = LaunchOptions::from_env();
+    if launch.run_store.is_none() {
+        launch.run_store = eframe::storage_dir(APP_ID).map(|dir| dir.join("runs"));
+    }
     eframe::run_native(
-        "Density Workbench",
+        APP_ID,
         options,
         Box::new(move |cc| {
             install_fonts(&cc.egui_ctx);

@@ -41,7 +41,12 @@ pub fn small_settings() -> Settings {
 
 /// The real app in a harness, driven the way eframe drives it (logic, then the layout).
 pub fn harness(settings: Settings) -> H {
-    let app = WorkbenchApp::new(settings, LaunchOptions::default());
+    harness_with(settings, LaunchOptions::default())
+}
+
+/// The app with launch options (a run store, …) in a harness.
+pub fn harness_with(settings: Settings, options: LaunchOptions) -> H {
+    let app = WorkbenchApp::new(settings, options);
     let mut harness = Harness::builder()
         .with_size([1500.0, 1100.0])
         .with_context_setup(density_workbench::app::install_fonts)

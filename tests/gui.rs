@@ -327,3 +327,38 @@ fn a_long_runs_table_lays_out_only_the_rows_in_view_and_scrolls_to_the_oldest() 
     h.run_ok();
     assert_eq!(h.state().settings.config.epochs, 1001, "run 1's settings");
 }
+
+#[test]
+fn the_runs_table_sorts_by_its_headers_and_shows_only_differences() {
+    let mut settings = small_settings();
+    settings.runs = [(1, 1e-3, 1.30), (2, 1e-2, 1.10), (3, 1e-3, 1.20)]
+        .into_iter()
+        .map(|(id, lr, nll)| {
+            let mut run = RunSummary {
+                id,
+                test_nll: Some(nll),
+                ..RunSummary::default()
+            };
+            run.config.learning_rate = lr;
+            RunEntry::new(run, None)
+        })
+        .collect();
+    settings.next_run_id = 4;
+    let mut h = harness(settings);
+    let top = |h: &common::H, name: &str| h.get_by_label(name).rect().top();
+    assert!(top(&h, "run 3") < top(&h, "run 1"), "newest first");
+    h.get_by_label("held-out NLL").click();
+    h.run_ok();
+    assert!(
+        top(&h, "run 2") < top(&h, "run 3"),
+        "best held-out NLL first"
+    );
+    assert!(top(&h, "run 3") < top(&h, "run 1"));
+    // The learning rate differs, the batch size does not.
+    assert!(h.query_by_label("lr").is_some());
+    assert!(h.query_by_label("batch").is_some());
+    h.get_by_label("only differences").click();
+    h.run_ok();
+    assert!(h.query_by_label("batch").is_none(), "equal settings hidden");
+    assert!(h.query_by_label("lr").is_some(), "differing settings kept");
+}

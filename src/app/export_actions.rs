@@ -15,7 +15,7 @@ use super::file_state::{
     Dialog, FigureKind, FileAction, ModelInfo, PendingReplace, PredictionSet, WriteJob,
     WriteOutcome,
 };
-use super::state::{self, RunEntry, RunStatus, Session};
+use super::state::{self, RunStatus, Session};
 use super::tasks::{Poll, Task};
 use crate::data::Truth;
 use crate::export::figures::{
@@ -421,7 +421,11 @@ impl WorkbenchApp {
                     .runs
                     .iter()
                     .filter(|r| r.overlay)
-                    .map(|r| (run_label(r), r.summary.history.clone()))
+                    .map(|r| {
+                        let label =
+                            super::run_columns::distinguishing_label(r, &self.settings.runs);
+                        (label, r.summary.history.clone())
+                    })
                     .collect();
                 if runs.is_empty() {
                     return Err(
@@ -524,16 +528,6 @@ impl WorkbenchApp {
 fn data_now(data: &Option<state::LoadedData>) -> Result<&state::LoadedData, String> {
     data.as_ref()
         .ok_or_else(|| "load or generate data first".to_string())
-}
-
-fn run_label(run: &RunEntry) -> String {
-    let config = &run.summary.config;
-    format!(
-        "run {}: {} · {}",
-        run.id(),
-        config.head.label(),
-        config.hidden_label()
-    )
 }
 
 fn human_bytes(n: usize) -> String {

@@ -39,7 +39,12 @@ impl WorkbenchApp {
                     .resizable(true)
                     .default_size(560.0)
                     .show(ui, |ui| {
-                        runs::runs_ui(ui, &mut self.settings.runs, &mut self.commands)
+                        runs::runs_ui(
+                            ui,
+                            &mut self.settings.runs,
+                            &mut self.settings.runs_table,
+                            &mut self.commands,
+                        )
                     });
                 egui::CentralPanel::default().show(ui, |ui| {
                     loss_plot::loss_plot_ui(

@@ -4,6 +4,7 @@
 use egui::{Color32, Ui};
 use egui_plot::{Corner, HLine, Line, LineStyle, MarkerShape, Plot, PlotPoints, Points};
 
+use super::run_columns::distinguishing_label;
 use super::state::{RunEntry, Session, ViewSettings};
 use super::widgets::fmt_num;
 
@@ -150,16 +151,16 @@ pub fn loss_plot_ui(
                     .iter()
                     .filter_map(|r| r.test_nll.map(|t| [r.epoch as f64, t]))
                     .collect();
-                let id = run.id();
-                let color = run_color(id);
+                let color = run_color(run.id());
+                let name = distinguishing_label(run, runs);
                 plot_ui.line(
-                    Line::new(format!("run {id} train"), PlotPoints::new(train))
+                    Line::new(format!("{name} train"), PlotPoints::new(train))
                         .color(color)
                         .style(LineStyle::Dashed { length: 5.0 }),
                 );
                 if !test.is_empty() {
                     plot_ui.line(
-                        Line::new(format!("run {id} held-out"), PlotPoints::new(test)).color(color),
+                        Line::new(format!("{name} held-out"), PlotPoints::new(test)).color(color),
                     );
                 }
             }

@@ -25,6 +25,7 @@ mod main_plot;
 mod model_panel;
 mod native;
 mod posterior_plot;
+mod run_columns;
 mod run_entry;
 mod run_store;
 mod runs;

@@ -120,6 +120,8 @@ pub struct Settings {
     pub view: ViewSettings,
     /// The runs table (without weights: those stay in memory, see [`RunEntry`]).
     pub runs: Vec<RunEntry>,
+    /// Its sorting and filtering.
+    pub runs_table: super::run_columns::RunsTableSettings,
     pub next_run_id: u64,
     /// Paths and options of the File menu's dialogs.
     pub export: ExportSettings,
@@ -133,6 +135,7 @@ impl Default for Settings {
             patience: 5,
             view: ViewSettings::default(),
             runs: Vec::new(),
+            runs_table: Default::default(),
             next_run_id: 1,
             export: Default::default(),
         }

@@ -362,3 +362,34 @@ fn the_runs_table_sorts_by_its_headers_and_shows_only_differences() {
     assert!(h.query_by_label("batch").is_none(), "equal settings hidden");
     assert!(h.query_by_label("lr").is_some(), "differing settings kept");
 }
+
+#[test]
+fn small_files_hold_out_a_fifth_and_turn_early_stopping_on_saying_so() {
+    let mut h = harness(small_settings());
+    assert!(h.state().settings.config.early_stopping.is_none());
+    h.get_by_label("CSV/TSV file").click();
+    h.run_ok();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/faithful.csv");
+    h.get_by_label("Path").set_text_value_accesskit(path);
+    h.run_ok();
+    h.get_by_label("Load").click();
+    h.run_ok();
+    settle(&mut h);
+    let data = h.state().data.as_ref().expect("faithful");
+    let held_out = data.test.as_ref().map_or(0, |t| t.len());
+    assert_eq!(
+        (held_out as f64 / data.n_rows() as f64 * 10.0).round(),
+        2.0,
+        "a file holds out 20 % by default, as the CLI does"
+    );
+    assert!(h.state().settings.config.early_stopping.is_some());
+    assert!(h.query_by_label_contains("Small data (").is_some());
+    assert!(h.query_by_label_contains("weights for").is_none());
+    // A network far larger than the data is warned about.
+    h.get_all_by_label("Layer 1")
+        .next()
+        .expect("layer 1 width")
+        .set_value_accesskit(512.0);
+    h.run_ok();
+    assert!(h.query_by_label_contains("can memorise the data").is_some());
+}

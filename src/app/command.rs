@@ -51,7 +51,7 @@ impl WorkbenchApp {
             }
             Command::LoadFile => {
                 self.settings.data.source = super::state::SourceKind::File;
-                self.request_data(false, None);
+                self.request_data(true, None);
             }
             Command::BrowseFile => {
                 let picked = rfd::FileDialog::new()

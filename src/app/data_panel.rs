@@ -12,6 +12,8 @@ pub struct DataStatus<'a> {
     pub data: Option<&'a LoadedData>,
     /// The last error, in plain words.
     pub error: Option<&'a str>,
+    /// What the window changed to suit the data.
+    pub note: Option<&'a str>,
     pub best_nll: Option<f64>,
     /// The data task in progress: what it does and for how long it has.
     pub task: Option<(&'a str, f64)>,
@@ -26,6 +28,7 @@ pub fn data_ui(
     let DataStatus {
         data,
         error,
+        note,
         best_nll,
         task,
     } = status;
@@ -52,6 +55,11 @@ pub fn data_ui(
     }
     if let Some(error) = error {
         error_label(ui, error);
+    }
+    if let Some(note) = note {
+        ui.add(
+            egui::Label::new(egui::RichText::new(note).color(ui.visuals().warn_fg_color)).wrap(),
+        );
     }
     ui.separator();
     if let Some(data) = data {
@@ -93,7 +101,7 @@ fn preset_ui(ui: &mut Ui, settings: &mut DataSettings, commands: &mut Vec<Comman
             grid_row(
                 ui,
                 "Held-out fraction",
-                Slider::new(&mut settings.test_fraction, 0.0..=0.9).step_by(0.05),
+                Slider::new(settings.held_out_fraction_mut(), 0.0..=0.9).step_by(0.05),
             );
         });
     if ui
@@ -142,7 +150,7 @@ fn file_ui(
             grid_row(
                 ui,
                 "Held-out fraction",
-                Slider::new(&mut settings.test_fraction, 0.0..=0.9).step_by(0.05),
+                Slider::new(settings.held_out_fraction_mut(), 0.0..=0.9).step_by(0.05),
             );
             grid_row(ui, "Split seed", DragValue::new(&mut settings.split_seed));
         });

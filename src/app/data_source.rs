@@ -15,6 +15,9 @@ use super::WorkbenchApp;
 use super::state::{DataSettings, LoadedData, SourceKind, pad_range, plane_column};
 use super::tasks::{CancelFlag, Poll, Task};
 
+/// Below this many training rows, Generate and Load turn early stopping on.
+pub const SMALL_DATA_ROWS: usize = 2_000;
+
 /// What to read, with everything the background thread needs.
 #[derive(Clone)]
 pub enum DataRequest {
@@ -39,8 +42,9 @@ pub enum DataRequest {
 /// A data task and what to do once it is installed.
 pub struct DataJob {
     pub task: Task<Prepared>,
-    /// Switch the head to suit the preset (Generate does; restoring a run does not).
-    pub adapt_head: bool,
+    /// Fit the settings to the new data: the head to a preset, early stopping to small data
+    /// (Generate and Load do; restoring a run, which brings its own settings, does not).
+    pub adapt_settings: bool,
     /// Show this run once its data are in.
     pub then_show_run: Option<u64>,
 }
@@ -207,9 +211,9 @@ pub fn missing_policy(settings: &DataSettings) -> MissingPolicy {
 
 /// The held-out recipe of the data controls.
 fn held_out(settings: &DataSettings) -> TestSourceSpec {
-    if settings.test_fraction > 0.0 {
+    if settings.held_out_fraction() > 0.0 {
         TestSourceSpec::Split {
-            fraction: settings.test_fraction,
+            fraction: settings.held_out_fraction(),
             seed: settings.split_seed,
         }
     } else {
@@ -219,12 +223,16 @@ fn held_out(settings: &DataSettings) -> TestSourceSpec {
 
 /// Puts a recipe into the data controls; an error when the window cannot load it.
 pub fn recipe_into_settings(recipe: &RunData, settings: &mut DataSettings) -> Result<(), String> {
+    settings.source = match recipe.source {
+        DataSourceSpec::Preset { .. } => SourceKind::Preset,
+        DataSourceSpec::File { .. } => SourceKind::File,
+    };
     match &recipe.held_out {
         TestSourceSpec::Split { fraction, seed } => {
-            settings.test_fraction = *fraction;
+            *settings.held_out_fraction_mut() = *fraction;
             settings.split_seed = *seed;
         }
-        TestSourceSpec::None => settings.test_fraction = 0.0,
+        TestSourceSpec::None => *settings.held_out_fraction_mut() = 0.0,
         TestSourceSpec::Separate { source } => {
             return Err(format!(
                 "its held-out data come from a separate source ({}), which the window cannot load; use the command line",
@@ -234,7 +242,6 @@ pub fn recipe_into_settings(recipe: &RunData, settings: &mut DataSettings) -> Re
     }
     match &recipe.source {
         DataSourceSpec::Preset { preset, params } => {
-            settings.source = SourceKind::Preset;
             settings.preset = *preset;
             settings.params = *params;
         }
@@ -244,7 +251,6 @@ pub fn recipe_into_settings(recipe: &RunData, settings: &mut DataSettings) -> Re
             missing,
             ..
         } => {
-            settings.source = SourceKind::File;
             settings.csv_path = path.display().to_string();
             settings.x_columns = roles.x.clone();
             settings.y_column = roles.y.clone();
@@ -256,9 +262,9 @@ pub fn recipe_into_settings(recipe: &RunData, settings: &mut DataSettings) -> Re
 
 impl WorkbenchApp {
     /// Starts loading what the data controls describe (replacing a load in progress).
-    pub(crate) fn request_data(&mut self, adapt_head: bool, then_show_run: Option<u64>) {
+    pub(crate) fn request_data(&mut self, adapt_settings: bool, then_show_run: Option<u64>) {
         match DataRequest::from_settings(&self.settings.data) {
-            Ok(request) => self.start_data_task(request, adapt_head, then_show_run),
+            Ok(request) => self.start_data_task(request, adapt_settings, then_show_run),
             Err(error) => self.data_error = Some(error),
         }
     }
@@ -283,7 +289,7 @@ impl WorkbenchApp {
     pub(crate) fn start_data_task(
         &mut self,
         request: DataRequest,
-        adapt_head: bool,
+        adapt_settings: bool,
         then_show_run: Option<u64>,
     ) {
         if let Some(job) = self.data_job.take() {
@@ -297,7 +303,7 @@ impl WorkbenchApp {
             Ok(task) => {
                 self.data_job = Some(DataJob {
                     task,
-                    adapt_head,
+                    adapt_settings,
                     then_show_run,
                 })
             }
@@ -326,19 +332,49 @@ impl WorkbenchApp {
             Poll::Failed(error) => {
                 self.data_job = None;
                 self.data_error = Some(error);
+                if self.data.is_none() && self.settings.data.source == SourceKind::File {
+                    // A stored file that no longer loads: start from the default preset.
+                    self.settings.data.source = SourceKind::Preset;
+                    self.request_data(false, None);
+                }
             }
             Poll::Done(prepared) => {
-                let (adapt_head, then_show_run) = (job.adapt_head, job.then_show_run);
+                let (adapt_settings, then_show_run) = (job.adapt_settings, job.then_show_run);
                 self.data_job = None;
                 let preset = prepared.preset;
                 self.install(prepared);
-                if adapt_head && let Some(preset) = preset {
-                    self.adapt_head_to(preset);
+                if adapt_settings {
+                    if let Some(preset) = preset {
+                        self.adapt_head_to(preset);
+                    }
+                    self.adapt_to_small_data();
                 }
                 if let Some(id) = then_show_run {
                     self.show_run_on_loaded_data(id);
                 }
             }
+        }
+    }
+
+    /// Small data overfit within a few dozen epochs: early stopping (which keeps the best
+    /// epoch's weights) goes on, and the data panel says so.
+    fn adapt_to_small_data(&mut self) {
+        self.data_note = None;
+        let Some(data) = &self.data else {
+            return;
+        };
+        if data.train.len() < SMALL_DATA_ROWS
+            && data.test.is_some()
+            && self.settings.config.early_stopping.is_none()
+        {
+            self.settings.config.early_stopping = Some(crate::nn::EarlyStopping {
+                patience: self.settings.patience,
+                ..crate::nn::EarlyStopping::default()
+            });
+            self.data_note = Some(format!(
+                "Small data ({} training rows): early stopping is on, so training keeps the epoch with the best held-out NLL (Training panel to change it).",
+                data.train.len()
+            ));
         }
     }
 

@@ -133,6 +133,7 @@ impl WorkbenchApp {
                             data_panel::DataStatus {
                                 data: self.data.as_ref(),
                                 error: self.data_error.as_deref(),
+                                note: self.data_note.as_deref(),
                                 best_nll: self.best_nll,
                                 task: self
                                     .data_job

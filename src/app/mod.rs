@@ -67,6 +67,8 @@ pub struct WorkbenchApp {
     pub data: Option<LoadedData>,
     /// The last data error, in plain words (the previous data stays loaded).
     pub data_error: Option<String>,
+    /// What the window changed to suit the loaded data (small data: early stopping on).
+    pub data_note: Option<String>,
     pub session: Session,
     /// Best achievable mean NLL on the held-out (else training) data, when known.
     pub best_nll: Option<f64>,
@@ -122,6 +124,7 @@ impl WorkbenchApp {
             settings,
             data: None,
             data_error: None,
+            data_note: None,
             session: Session::default(),
             best_nll: None,
             files: Default::default(),

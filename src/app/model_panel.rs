@@ -43,6 +43,10 @@ pub fn model_ui(ui: &mut Ui, config: &mut TrainConfig, data: Option<&LoadedData>
         );
     }
 
+    if let Some(data) = data {
+        overfit_warning_ui(ui, config, data);
+    }
+
     ui.add_space(4.0);
     ui.label("Hidden layers");
     let mut remove = None;
@@ -133,4 +137,42 @@ fn parameter_count(inputs: usize, config: &TrainConfig) -> usize {
     }
     let out = config.head.params_size();
     total + n_in * out + out
+}
+
+/// Weights this many times the training rows or more draw a warning.
+const WEIGHTS_PER_ROW_WARNING: usize = 10;
+
+/// The network's weight count (kernels and biases of every Dense layer).
+pub fn weight_count(config: &TrainConfig, n_inputs: usize) -> usize {
+    let mut n_in = n_inputs;
+    let mut total = 0usize;
+    let widths = config
+        .hidden
+        .iter()
+        .map(|l| l.width)
+        .chain([config.head.params_size()]);
+    for width in widths {
+        total = total.saturating_add(n_in.saturating_mul(width).saturating_add(width));
+        n_in = width;
+    }
+    total
+}
+
+fn overfit_warning_ui(ui: &mut Ui, config: &TrainConfig, data: &LoadedData) {
+    let weights = weight_count(config, data.n_inputs());
+    let rows = data.train.len().max(1);
+    if weights >= WEIGHTS_PER_ROW_WARNING * rows {
+        ui.add(
+            egui::Label::new(
+                egui::RichText::new(format!(
+                    "{} weights for {} training rows ({}×): the network can memorise the data; early stopping or fewer units help.",
+                    super::widgets::fmt_count(weights as u64),
+                    super::widgets::fmt_count(rows as u64),
+                    weights / rows
+                ))
+                .color(ui.visuals().warn_fg_color),
+            )
+            .wrap(),
+        );
+    }
 }

@@ -29,8 +29,10 @@ pub struct DataSettings {
     pub source: SourceKind,
     pub preset: Preset,
     pub params: PresetParams,
-    /// Fraction of rows held out (0 = no held-out set).
+    /// Fraction of a preset's rows held out (0 = no held-out set).
     pub test_fraction: f64,
+    /// Fraction of a file's rows held out, 0.2 by default as in the CLI.
+    pub file_test_fraction: f64,
     /// Seed of the train/test split.
     pub split_seed: u64,
     pub csv_path: String,
@@ -41,6 +43,23 @@ pub struct DataSettings {
     pub drop_missing: bool,
 }
 
+impl DataSettings {
+    /// The held-out fraction of the selected source kind.
+    pub fn held_out_fraction(&self) -> f64 {
+        match self.source {
+            SourceKind::Preset => self.test_fraction,
+            SourceKind::File => self.file_test_fraction,
+        }
+    }
+
+    pub fn held_out_fraction_mut(&mut self) -> &mut f64 {
+        match self.source {
+            SourceKind::Preset => &mut self.test_fraction,
+            SourceKind::File => &mut self.file_test_fraction,
+        }
+    }
+}
+
 impl Default for DataSettings {
     /// The seed experiment: lognormal, 200 000 rows, half held out.
     fn default() -> Self {
@@ -49,6 +68,7 @@ impl Default for DataSettings {
             preset: Preset::Lognormal,
             params: Preset::Lognormal.default_params(),
             test_fraction: 0.5,
+            file_test_fraction: 0.2,
             split_seed: 0,
             csv_path: String::new(),
             x_columns: Vec::new(),

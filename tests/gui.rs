@@ -393,3 +393,26 @@ fn small_files_hold_out_a_fifth_and_turn_early_stopping_on_saying_so() {
     h.run_ok();
     assert!(h.query_by_label_contains("can memorise the data").is_some());
 }
+
+#[test]
+fn keyboard_shortcuts_open_dialogs_and_start_and_pause_training() {
+    let mut settings = small_settings();
+    settings.config.epochs = 100_000;
+    let mut h = harness(settings);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::O);
+    h.run_ok();
+    assert!(h.query_by_label("Open a model file").is_some(), "Ctrl+O");
+    h.get_by_label("Close").click();
+    h.run_ok();
+    h.key_press(egui::Key::Space);
+    h.step();
+    assert!(h.state().session.is_active(), "Space trains");
+    h.key_press(egui::Key::Space);
+    h.step();
+    step_until(&mut h, Duration::from_secs(30), "the pause", |h| {
+        h.query_by_label("Resume").is_some()
+    });
+    h.get_by_label("Stop").click();
+    h.step();
+    step_until(&mut h, Duration::from_secs(60), "the stop", finished);
+}

@@ -20,7 +20,11 @@ pub fn menu_bar_ui(ui: &mut Ui, files: &FileUi, commands: &mut Vec<Command>) {
                 if i == 2 || i == 4 {
                     ui.separator();
                 }
-                if ui.button(dialog.menu_label()).clicked() {
+                let mut button = egui::Button::new(dialog.menu_label());
+                if let Some(shortcut) = super::shortcuts::for_dialog(dialog) {
+                    button = button.shortcut_text(ui.ctx().format_shortcut(&shortcut));
+                }
+                if ui.add(button).clicked() {
                     commands.push(Command::File(FileAction::Show(dialog)));
                 }
             }

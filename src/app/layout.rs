@@ -5,7 +5,7 @@ use super::shown::Shown;
 use super::state::RunStatus;
 use super::{
     WorkbenchApp, data_panel, file_menu, loss_plot, main_plot, model_panel, posterior_plot, runs,
-    train_panel,
+    shortcuts, train_panel,
 };
 
 impl WorkbenchApp {
@@ -17,6 +17,7 @@ impl WorkbenchApp {
             .as_ref()
             .filter(|_| self.session.status == RunStatus::Running)
             .map(|worker| self.pacer.begin_frame(worker.spare_core().clone()));
+        shortcuts::shortcuts_ui(ui.ctx(), &self.session, &mut self.commands);
         egui::Panel::top("menu").show(ui, |ui| {
             file_menu::menu_bar_ui(ui, &self.files, &mut self.commands)
         });

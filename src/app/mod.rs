@@ -29,6 +29,7 @@ mod run_columns;
 mod run_entry;
 mod run_store;
 mod runs;
+mod shortcuts;
 mod shown;
 pub mod state;
 mod tasks;

@@ -79,7 +79,7 @@ pub fn run_controls_ui(
     ui.horizontal_wrapped(|ui| {
         if ui
             .add_enabled(ready, egui::Button::new("Train"))
-            .on_hover_text("Start a new run with these settings")
+            .on_hover_text("Start a new run with these settings (Space; Space again pauses)")
             .on_disabled_hover_text(if loading.is_some() {
                 "Wait for the data to load"
             } else {

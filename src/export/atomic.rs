@@ -26,7 +26,7 @@ pub enum WriteError {
 pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: Overwrite) -> Result<(), WriteError> {
     let io = |error: std::io::Error| WriteError::Io {
         path: path.to_path_buf(),
-        error,
+        error: without_temporary_path(error),
     };
     if overwrite == Overwrite::Refuse && path.exists() {
         return Err(WriteError::AlreadyExists {
@@ -68,9 +68,45 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: Overwrite) -> Result<(
     }
 }
 
+/// The error without the temporary file's name, which `tempfile` adds and which means
+/// nothing to the user (the message already names the target).
+fn without_temporary_path(error: std::io::Error) -> std::io::Error {
+    if error.raw_os_error().is_some() {
+        return error;
+    }
+    let kind = error.kind();
+    let os_error = error
+        .get_ref()
+        .and_then(|inner| inner.source())
+        .and_then(|source| source.downcast_ref::<std::io::Error>())
+        .and_then(std::io::Error::raw_os_error);
+    match os_error {
+        Some(code) => std::io::Error::from_raw_os_error(code),
+        None if error.get_ref().is_some() => std::io::Error::from(kind),
+        None => error,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_name_the_target_not_the_temporary_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("plain.txt");
+        std::fs::write(&file, "x").expect("write");
+        // The parent of the target is a file: the temporary file cannot be created.
+        let target = file.join("model.json");
+        let error = write_atomic(&target, b"{}", Overwrite::Refuse).unwrap_err();
+        let text = error.to_string();
+        assert!(text.starts_with(&target.display().to_string()), "{text}");
+        assert!(!text.contains(".dw-"), "no temporary name: {text}");
+        assert!(
+            text.to_lowercase().contains("not a directory"),
+            "the reason stays: {text}"
+        );
+    }
 
     #[test]
     fn writes_refuses_and_replaces() {

@@ -68,7 +68,7 @@ impl WorkbenchApp {
                         ui,
                         data,
                         shown,
-                        &self.settings.view,
+                        &mut self.settings.view,
                         &mut self.posterior_cache,
                     );
                 } else {

@@ -423,11 +423,45 @@ fn draw_curves(
         (settings.show_median, "median", &c.median, MEDIAN_COLOR),
         (settings.show_mode, "mode", &c.mode, MODE_COLOR),
     ];
+    let (y0, y1) = view.spec.y_range;
+    let max_jump = MODE_JUMP_FRACTION * (y1 - y0).abs();
     for (show, name, ys, color) in curves {
-        if show {
+        if !show {
+            continue;
+        }
+        if name == "mode" {
+            // The mode jumps where another component takes over: no vertical connector there.
+            for piece in unbroken_pieces(xs, ys, max_jump) {
+                plot_ui.line(
+                    Line::new(name, PlotPoints::new(piece))
+                        .color(color)
+                        .width(2.0),
+                );
+            }
+        } else {
             plot_ui.line(line(name, xs, ys).color(color).width(2.0));
         }
     }
+}
+
+/// A step of the mode curve larger than this fraction of the y range is a jump.
+const MODE_JUMP_FRACTION: f64 = 0.08;
+
+/// The curve cut where neighbouring values differ by more than `max_jump`.
+fn unbroken_pieces(xs: &[f64], ys: &[f64], max_jump: f64) -> Vec<Vec<[f64; 2]>> {
+    let mut pieces: Vec<Vec<[f64; 2]>> = Vec::new();
+    let mut current: Vec<[f64; 2]> = Vec::new();
+    for (&x, &y) in xs.iter().zip(ys) {
+        if let Some(&[_, last]) = current.last()
+            && (y - last).abs() > max_jump
+        {
+            pieces.push(std::mem::take(&mut current));
+        }
+        current.push([x, y]);
+    }
+    pieces.push(current);
+    pieces.retain(|p| !p.is_empty());
+    pieces
 }
 
 fn draw_truth(plot_ui: &mut egui_plot::PlotUi<'_>, truth: &TruthCurves, settings: &ViewSettings) {
@@ -573,4 +607,23 @@ fn subsample(data: &Dataset, x_col: usize, second: Option<usize>) -> [Vec<PlotPo
         out[class].push(PlotPoint::new(x, y));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unbroken_pieces;
+
+    #[test]
+    fn the_mode_curve_breaks_where_it_jumps() {
+        let xs = [0.0, 1.0, 2.0, 3.0, 4.0];
+        let ys = [1.0, 1.1, 5.0, 5.1, 5.2];
+        let pieces = unbroken_pieces(&xs, &ys, 1.0);
+        assert_eq!(pieces.len(), 2, "{pieces:?}");
+        assert_eq!(pieces[0], vec![[0.0, 1.0], [1.0, 1.1]]);
+        assert_eq!(
+            unbroken_pieces(&xs, &ys, 10.0).len(),
+            1,
+            "small steps stay joined"
+        );
+    }
 }

@@ -55,10 +55,16 @@ pub fn posterior_ui(
     ui: &mut Ui,
     data: &state::LoadedData,
     shown: &Shown,
-    view: &state::ViewSettings,
+    view: &mut state::ViewSettings,
     cache: &mut PosteriorCache,
 ) {
-    ui.heading("Posterior p(y | x*)");
+    ui.horizontal(|ui| {
+        ui.heading("Posterior p(y | x*)");
+        ui.checkbox(&mut view.posterior_full_range, "full range")
+            .on_hover_text(
+                "Show the far tails too (by default the y axis covers the central 97 %)",
+            );
+    });
     let row = state::x_star_row(data, view, shown.classifier);
     let row_text = row
         .iter()
@@ -70,13 +76,19 @@ pub fn posterior_ui(
     let model = shown.model;
     let mut key_row: Vec<u64> = row.iter().map(|v| v.to_bits()).collect();
     key_row.push(u64::from(view.show_truth));
+    key_row.push(u64::from(view.posterior_full_range));
     let key = (
         shown.model_id * u64::from(model.is_some()),
         data.generation,
         key_row,
     );
     if cache.key.as_ref() != Some(&key) {
-        cache.summary = compute(model.map(|m| &**m), data, &row, view.show_truth);
+        let range = if view.posterior_full_range {
+            FULL_RANGE
+        } else {
+            CENTRAL_RANGE
+        };
+        cache.summary = compute(model.map(|m| &**m), data, &row, view.show_truth, range);
         cache.key = Some(key);
     }
     match &cache.summary {
@@ -91,11 +103,16 @@ pub fn posterior_ui(
     }
 }
 
+/// Quantiles of the model's predictive that bound the plotted y range.
+const CENTRAL_RANGE: (f64, f64) = (0.005, 0.975);
+const FULL_RANGE: (f64, f64) = (0.0005, 0.9995);
+
 fn compute(
     model: Option<&crate::nn::Model>,
     data: &state::LoadedData,
     row: &[f64],
     with_truth: bool,
+    range: (f64, f64),
 ) -> Option<Posterior> {
     let truth = data.truth.as_ref().filter(|_| with_truth);
     let prediction = model.map(|m| m.predict(row));
@@ -106,9 +123,9 @@ fn compute(
                 .map(|t| t.log_pdf(row, 1.0).exp());
             Some(Posterior::Bernoulli { p, true_p })
         }
-        Some(Predictive::Mixture(m)) => {
-            Some(Posterior::Density(Box::new(density(&m, data, row, truth))))
-        }
+        Some(Predictive::Mixture(m)) => Some(Posterior::Density(Box::new(density(
+            &m, data, row, truth, range,
+        )))),
         None => None,
     }
 }
@@ -118,8 +135,9 @@ fn density(
     data: &state::LoadedData,
     row: &[f64],
     truth: Option<&crate::data::Truth>,
+    range: (f64, f64),
 ) -> DensitySummary {
-    let (q_lo, q_hi) = (m.quantile(0.001), m.quantile(0.995));
+    let (q_lo, q_hi) = (m.quantile(range.0), m.quantile(range.1));
     let (mut lo, mut hi) = state::pad_range(q_lo, q_hi, 0.08);
     if !(lo.is_finite() && hi.is_finite()) {
         (lo, hi) = data.y_view;

@@ -103,6 +103,9 @@ pub struct ViewSettings {
     /// For a plane map: the vertical coordinate of the posterior point.
     pub plane_star: f64,
     pub show_step_losses: bool,
+    /// The posterior's y range covers the whole density, far tails included (else its
+    /// central 97 %, so a heavy tail does not squash the picture).
+    pub posterior_full_range: bool,
 }
 
 impl Default for ViewSettings {
@@ -125,6 +128,7 @@ impl Default for ViewSettings {
             x_star: 0.8,
             plane_star: 0.0,
             show_step_losses: true,
+            posterior_full_range: false,
         }
     }
 }

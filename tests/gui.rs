@@ -416,3 +416,24 @@ fn keyboard_shortcuts_open_dialogs_and_start_and_pause_training() {
     h.step();
     step_until(&mut h, Duration::from_secs(60), "the stop", finished);
 }
+
+#[test]
+fn a_laptop_sized_window_keeps_half_of_it_for_the_main_plot() {
+    let mut h = common::harness_sized(
+        small_settings(),
+        density_workbench::app::LaunchOptions::default(),
+        [1024.0, 640.0],
+    );
+    let plot = h.get_by_label_contains("Main plot").rect();
+    assert!(
+        plot.width() >= 512.0 && plot.height() >= 320.0,
+        "at least half the width and half the height; the main plot is {} × {}",
+        plot.width(),
+        plot.height()
+    );
+    // The posterior moved into the bottom tabs.
+    assert!(h.query_by_label("68 % interval").is_none());
+    h.get_by_label("Posterior").click();
+    h.run_ok();
+    assert!(h.query_by_label_contains("Train a model").is_some());
+}

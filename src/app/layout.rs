@@ -2,7 +2,10 @@
 //! narrowest state they need and push [`Command`]s; nothing here does heavy work.
 
 use super::shown::Shown;
-use super::state::RunStatus;
+use super::state::{BottomTab, RunStatus, Settings, ViewSettings};
+
+/// Windows narrower than this (logical points) get the compact layout.
+const COMPACT_WIDTH: f32 = 1150.0;
 use super::{
     WorkbenchApp, data_panel, file_menu, loss_plot, main_plot, model_panel, posterior_plot, runs,
     shortcuts, train_panel,
@@ -21,69 +24,90 @@ impl WorkbenchApp {
         egui::Panel::top("menu").show(ui, |ui| {
             file_menu::menu_bar_ui(ui, &self.files, &mut self.commands)
         });
+        // Below this width the posterior joins the bottom tabs, so the main plot keeps at
+        // least half of a laptop-sized window.
+        let compact = ui.available_width() < COMPACT_WIDTH;
         egui::Panel::left("controls")
             .resizable(true)
-            .default_size(330.0)
-            .min_size(260.0)
+            .default_size(if compact { 270.0 } else { 330.0 })
+            .min_size(240.0)
+            .max_size(480.0)
             .show(ui, |ui| self.controls_ui(ui));
         let settings_classifier = self.settings.config.head.is_classifier();
-        let shown = self
-            .data
+        // Disjoint borrows: the shown model borrows the session and data while the panels
+        // edit settings and caches.
+        let WorkbenchApp {
+            settings,
+            session,
+            data,
+            commands,
+            posterior_cache,
+            caches,
+            best_nll,
+            ..
+        } = self;
+        let shown = data
             .as_ref()
-            .map(|data| Shown::new(&self.session, data, settings_classifier));
-        egui::Panel::bottom("bottom")
-            .resizable(true)
-            .default_size(270.0)
-            .min_size(120.0)
-            .show(ui, |ui| {
-                egui::Panel::right("runs")
-                    .resizable(true)
-                    .default_size(560.0)
-                    .show(ui, |ui| {
-                        runs::runs_ui(
-                            ui,
-                            &mut self.settings.runs,
-                            &mut self.settings.runs_table,
-                            &mut self.commands,
-                        )
-                    });
-                egui::CentralPanel::default().show(ui, |ui| {
-                    loss_plot::loss_plot_ui(
-                        ui,
-                        &self.session,
-                        shown.as_ref().and_then(|s| s.hidden.as_deref()),
-                        &self.settings.runs,
-                        &mut self.settings.view,
-                        self.best_nll,
-                    )
-                });
-            });
-        egui::Panel::right("posterior")
-            .resizable(true)
-            .default_size(380.0)
-            .min_size(260.0)
-            .show(ui, |ui| {
-                if let (Some(data), Some(shown)) = (&self.data, &shown) {
-                    posterior_plot::posterior_ui(
-                        ui,
-                        data,
-                        shown,
-                        &mut self.settings.view,
-                        &mut self.posterior_cache,
-                    );
-                } else {
+            .map(|data| Shown::new(session, data, settings_classifier));
+        let hidden = shown.as_ref().and_then(|s| s.hidden.as_deref());
+        let mut posterior =
+            |ui: &mut egui::Ui, view: &mut ViewSettings| match (data.as_ref(), &shown) {
+                (Some(data), Some(shown)) => {
+                    posterior_plot::posterior_ui(ui, data, shown, view, posterior_cache)
+                }
+                _ => {
                     ui.heading("Posterior p(y | x*)");
                 }
+            };
+        egui::Panel::bottom("bottom")
+            .resizable(true)
+            .default_size(if compact { 150.0 } else { 270.0 })
+            .min_size(120.0)
+            .show(ui, |ui| {
+                let runs = |ui: &mut egui::Ui, settings: &mut Settings, commands: &mut Vec<_>| {
+                    runs::runs_ui(ui, &mut settings.runs, &mut settings.runs_table, commands)
+                };
+                let loss = |ui: &mut egui::Ui, settings: &mut Settings| {
+                    loss_plot::loss_plot_ui(
+                        ui,
+                        session,
+                        hidden,
+                        &settings.runs,
+                        &mut settings.view,
+                        *best_nll,
+                    )
+                };
+                if compact {
+                    ui.horizontal(|ui| {
+                        for tab in BottomTab::ALL {
+                            ui.selectable_value(&mut settings.view.bottom_tab, tab, tab.label());
+                        }
+                    });
+                    match settings.view.bottom_tab {
+                        BottomTab::Loss => loss(ui, settings),
+                        BottomTab::Runs => runs(ui, settings, commands),
+                        BottomTab::Posterior => posterior(ui, &mut settings.view),
+                    }
+                } else {
+                    egui::Panel::right("runs")
+                        .resizable(true)
+                        .default_size(560.0)
+                        .show(ui, |ui| runs(ui, settings, commands));
+                    egui::CentralPanel::default().show(ui, |ui| loss(ui, settings));
+                }
             });
-        egui::CentralPanel::default().show(ui, |ui| match (&self.data, &shown) {
-            (Some(data), Some(shown)) => main_plot::main_plot_ui(
-                ui,
-                data,
-                shown,
-                &mut self.settings.view,
-                &mut self.caches,
-                &mut self.commands,
-            ),
+        if !compact {
+            egui::Panel::right("posterior")
+                .resizable(true)
+                .default_size(360.0)
+                .min_size(260.0)
+                .max_size(520.0)
+                .show(ui, |ui| posterior(ui, &mut settings.view));
+        }
+        egui::CentralPanel::default().show(ui, |ui| match (data.as_ref(), &shown) {
+            (Some(data), Some(shown)) => {
+                main_plot::main_plot_ui(ui, data, shown, &mut settings.view, caches, commands)
+            }
             _ => {
                 ui.label("No data loaded.");
             }

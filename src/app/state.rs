@@ -106,6 +106,29 @@ pub struct ViewSettings {
     /// The posterior's y range covers the whole density, far tails included (else its
     /// central 97 %, so a heavy tail does not squash the picture).
     pub posterior_full_range: bool,
+    /// The bottom tab shown in the compact layout.
+    pub bottom_tab: BottomTab,
+}
+
+/// The bottom panel's tabs in the compact layout (narrow windows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum BottomTab {
+    #[default]
+    Loss,
+    Runs,
+    Posterior,
+}
+
+impl BottomTab {
+    pub const ALL: [BottomTab; 3] = [BottomTab::Loss, BottomTab::Runs, BottomTab::Posterior];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            BottomTab::Loss => "Loss",
+            BottomTab::Runs => "Runs",
+            BottomTab::Posterior => "Posterior",
+        }
+    }
 }
 
 impl Default for ViewSettings {
@@ -129,6 +152,7 @@ impl Default for ViewSettings {
             plane_star: 0.0,
             show_step_losses: true,
             posterior_full_range: false,
+            bottom_tab: BottomTab::Loss,
         }
     }
 }

@@ -46,9 +46,14 @@ pub fn harness(settings: Settings) -> H {
 
 /// The app with launch options (a run store, …) in a harness.
 pub fn harness_with(settings: Settings, options: LaunchOptions) -> H {
+    harness_sized(settings, options, [1500.0, 1100.0])
+}
+
+/// The app in a window of `size` logical points.
+pub fn harness_sized(settings: Settings, options: LaunchOptions, size: [f32; 2]) -> H {
     let app = WorkbenchApp::new(settings, options);
     let mut harness = Harness::builder()
-        .with_size([1500.0, 1100.0])
+        .with_size(size)
         .with_context_setup(density_workbench::app::install_fonts)
         .build_ui_state(
             |ui, app: &mut WorkbenchApp| {

@@ -91,7 +91,8 @@ impl WorkbenchApp {
                 } else {
                     egui::Panel::right("runs")
                         .resizable(true)
-                        .default_size(560.0)
+                        .default_size(520.0)
+                        .min_size(380.0)
                         .show(ui, |ui| runs(ui, settings, commands));
                     egui::CentralPanel::default().show(ui, |ui| loss(ui, settings));
                 }

@@ -30,8 +30,8 @@ pub fn run() -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Density Workbench")
-            .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([900.0, 600.0]),
+            .with_inner_size(window_size_from_env().unwrap_or([1280.0, 800.0]))
+            .with_min_inner_size([800.0, 500.0]),
         // Heat maps come from a 256-colour table, so dithering hides no banding; without a
         // GPU it costs ~5 % of the renderer's time per frame (measured under Xvfb).
         dithering: false,
@@ -55,6 +55,16 @@ pub fn run() -> anyhow::Result<()> {
         }),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
+}
+
+/// `DW_WINDOW_SIZE=1024x640`: the window's size in points (screenshots at laptop sizes).
+fn window_size_from_env() -> Option<[f32; 2]> {
+    let text = std::env::var("DW_WINDOW_SIZE").ok()?;
+    let (w, h) = text.trim().split_once('x')?;
+    let size = [w.trim().parse().ok()?, h.trim().parse().ok()?];
+    size.iter()
+        .all(|v: &f32| v.is_finite() && (100.0..=10_000.0).contains(v))
+        .then_some(size)
 }
 
 /// Panels paint no background of their own: the clear colour is the same colour

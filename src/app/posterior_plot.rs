@@ -239,22 +239,23 @@ fn density_ui(ui: &mut Ui, s: &DensitySummary, _has_model: bool) {
                 None,
             );
             if let Some(t) = &s.truth {
+                // One value per row, so the panel keeps its width (five true modes included).
+                row(ui, "true mean", fmt_num(t.mean), Some(TRUTH_COLOR));
+                row(ui, "true median", fmt_num(t.median), Some(TRUTH_COLOR));
                 let modes = t
                     .modes
                     .iter()
                     .map(|m| fmt_num(*m))
                     .collect::<Vec<_>>()
                     .join(", ");
-                row(
-                    ui,
-                    "truth",
-                    format!(
-                        "mean {} · median {} · mode {modes}",
-                        fmt_num(t.mean),
-                        fmt_num(t.median)
-                    ),
-                    Some(TRUTH_COLOR),
-                );
+                let label = if t.modes.len() > 1 {
+                    "true modes"
+                } else {
+                    "true mode"
+                };
+                ui.colored_label(TRUTH_COLOR, label);
+                ui.add(egui::Label::new(modes).wrap());
+                ui.end_row();
             }
         });
     let max_pdf = s.pdf.iter().map(|p| p[1]).fold(0.0, f64::max);

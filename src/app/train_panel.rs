@@ -136,6 +136,8 @@ pub fn run_controls_ui(
     progress_ui(ui, session);
 }
 
+/// Progress bar, status and final scores, in lines reserved whether or not they have text, so
+/// the controls below never move as a run starts and ends.
 fn progress_ui(ui: &mut Ui, session: &Session) {
     let status = match &session.status {
         RunStatus::Idle => "Not trained yet".to_string(),
@@ -144,47 +146,58 @@ fn progress_ui(ui: &mut Ui, session: &Session) {
         RunStatus::Stopping => "Stopping…".to_string(),
         RunStatus::Finished(reason) => format!("Finished: {reason}"),
     };
-    if session.status != RunStatus::Idle && session.epochs > 0 {
+    // One steps/s figure: the live rate while training, the run's own rate once it is done.
+    let rate = session
+        .final_steps_per_sec
+        .filter(|_| !session.is_active())
+        .unwrap_or(session.steps_per_sec);
+    let text = if session.epochs > 0 {
         let mut text = format!(
             "epoch {}/{} · {} steps/s",
             session.epoch,
             session.epochs,
-            fmt_count(session.steps_per_sec.round() as u64)
+            fmt_count(rate.round() as u64)
         );
         if session.is_active()
             && let Some(left) = session.secs_left()
         {
             text.push_str(&format!(" · {} left", fmt_secs(left)));
         }
-        ui.add(
-            egui::ProgressBar::new(session.progress())
-                .text(text)
-                .desired_height(18.0),
-        );
-    }
-    ui.add(egui::Label::new(status).wrap());
-    if let Some((train, test, accuracy)) = session.final_scores {
-        let mut text = format!("Final NLL: train {train:.4}");
-        if let Some(test) = test {
-            text.push_str(&format!(", held-out {test:.4}"));
+        text
+    } else {
+        String::new()
+    };
+    ui.add(
+        egui::ProgressBar::new(session.progress())
+            .text(text)
+            .desired_height(18.0),
+    );
+    one_line(ui, egui::RichText::new(status));
+    let scores = match session.final_scores {
+        Some((train, test, accuracy)) => {
+            let mut text = format!("Final NLL: train {train:.4}");
+            if let Some(test) = test {
+                text.push_str(&format!(", held-out {test:.4}"));
+            }
+            if let Some(acc) = accuracy {
+                text.push_str(&format!(", accuracy {:.1} %", acc * 100.0));
+            }
+            text
         }
-        if let Some(acc) = accuracy {
-            text.push_str(&format!(", accuracy {:.1} %", acc * 100.0));
-        }
-        ui.label(text);
-        if let Some(rate) = session.final_steps_per_sec {
-            ui.label(
-                egui::RichText::new(format!(
-                    "{} steps in {} ({rate:.0} steps/s, {} threads)",
-                    fmt_count(session.steps),
-                    fmt_secs(session.train_secs),
-                    session.threads
-                ))
-                .small()
-                .weak(),
-            );
-        }
-    }
+        None => String::new(),
+    };
+    one_line(ui, egui::RichText::new(scores));
+    let work = if session.final_steps_per_sec.is_some() && !session.is_active() {
+        format!(
+            "{} steps in {} on {} threads",
+            fmt_count(session.steps),
+            fmt_secs(session.train_secs),
+            session.threads
+        )
+    } else {
+        String::new()
+    };
+    one_line(ui, egui::RichText::new(work).small().weak());
     if session.skipped_steps > 0 {
         ui.label(
             egui::RichText::new(format!(
@@ -193,5 +206,14 @@ fn progress_ui(ui: &mut Ui, session: &Session) {
             ))
             .color(ui.visuals().warn_fg_color),
         );
+    }
+}
+
+/// A line of its own that never wraps: long text is cut with "…" and shown whole on hover.
+fn one_line(ui: &mut Ui, text: egui::RichText) {
+    let full = text.text().to_string();
+    let response = ui.add(egui::Label::new(text).truncate());
+    if !full.is_empty() {
+        response.on_hover_text(full);
     }
 }

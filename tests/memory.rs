@@ -43,7 +43,7 @@ fn seed_network_trainer(threads: usize) -> Trainer {
         threads,
         ..TrainConfig::default()
     };
-    Trainer::new(config, &data, None).expect("valid")
+    Trainer::new(config.validate(&data, None).expect("valid"), &data, None)
 }
 
 /// The counters see every thread of this binary, the test runner's too: it allocates when a

@@ -28,7 +28,7 @@ use crossbeam_channel::Receiver;
 
 use crate::data::{ColumnRoles, Dataset, MissingPolicy, Preset, load_table};
 use crate::export::experiment::{DataSourceSpec, TestSourceSpec};
-use crate::nn::{ConfigError, PredictionView, TrainConfig, ViewSpec};
+use crate::nn::{ConfigError, PredictionView, TrainConfig, ValidConfig, ViewSpec};
 use crate::worker::{Command as WorkerCommand, Event, TrainingWorker};
 
 use frame_stats::FrameStats;
@@ -137,7 +137,7 @@ pub struct WorkbenchApp {
     best_nll_job: Option<BestNllJob>,
     /// The view spec last sent to the worker or computed.
     sent_view: Option<ViewSpec>,
-    validation: Option<(TrainConfig, u64, Result<(), ConfigError>)>,
+    validation: Option<(TrainConfig, u64, Result<ValidConfig, ConfigError>)>,
     pub(crate) caches: main_plot::PlotCaches,
     pub(crate) posterior_cache: posterior_plot::PosteriorCache,
     options: LaunchOptions,
@@ -340,7 +340,7 @@ impl WorkbenchApp {
     }
 
     /// Validates the settings against the data, cached until either changes.
-    pub fn validate(&mut self) -> Result<(), ConfigError> {
+    pub fn validate(&mut self) -> Result<ValidConfig, ConfigError> {
         let Some(data) = &self.data else {
             return Err(ConfigError::EmptyTrainingSet);
         };
@@ -440,6 +440,11 @@ impl WorkbenchApp {
                 if session.status == RunStatus::Paused {
                     session.status = RunStatus::Running;
                 }
+            }
+            Event::Failed(message) => {
+                session.status = RunStatus::Finished(message);
+                // The thread has sent its last event: joining is immediate.
+                session.worker = None;
             }
             Event::Finished(outcome) => {
                 let outcome = *outcome;
@@ -637,10 +642,13 @@ impl WorkbenchApp {
     }
 
     fn start_training(&mut self, one_epoch: bool) {
-        if let Err(error) = self.validate() {
-            self.session.status = RunStatus::Finished(format!("cannot train: {error}"));
-            return;
-        }
+        let valid = match self.validate() {
+            Ok(valid) => valid,
+            Err(error) => {
+                self.session.status = RunStatus::Finished(format!("cannot train: {error}"));
+                return;
+            }
+        };
         self.retire_worker();
         let Some(data) = &self.data else {
             return;
@@ -649,7 +657,7 @@ impl WorkbenchApp {
         let spec = state::view_spec(data, &self.settings.view, config.head.is_classifier());
         let wake = self.wake.clone().unwrap_or_else(|| Arc::new(|| {}));
         match TrainingWorker::spawn(
-            config.clone(),
+            valid,
             data.train.clone(),
             data.test.clone(),
             Some(spec.clone()),

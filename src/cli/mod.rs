@@ -330,7 +330,7 @@ fn train(args: &TrainArgs) -> Result<()> {
             out.display()
         );
     }
-    let mut trainer = Trainer::new(config.clone(), &train, Some(&test))?;
+    let mut trainer = Trainer::new(config.validate(&train, Some(&test))?, &train, Some(&test));
     eprintln!(
         "training {} → {} on {} rows, held out {} rows",
         if config.hidden.is_empty() {
@@ -483,7 +483,8 @@ fn reproduce(args: &ReproduceArgs) -> Result<()> {
         run.label,
         experiment.data.describe()
     );
-    let mut trainer = Trainer::new(run.config.clone(), &train, test.as_ref())?;
+    let valid = run.config.validate(&train, test.as_ref())?;
+    let mut trainer = Trainer::new(valid, &train, test.as_ref());
     trainer.run(|_| {});
     let mut identical = trainer.history().len() == run.history.len();
     println!("epoch  saved train   now train   saved held-out  now held-out");

@@ -399,8 +399,11 @@ mod tests {
 
     fn train(experiment: &Experiment) -> (Trainer, Dataset, Option<Dataset>) {
         let (train, test) = experiment.datasets().expect("datasets");
-        let mut trainer =
-            Trainer::new(experiment.config.clone(), &train, test.as_ref()).expect("trainer");
+        let valid = experiment
+            .config
+            .validate(&train, test.as_ref())
+            .expect("valid");
+        let mut trainer = Trainer::new(valid, &train, test.as_ref());
         trainer.run(|_| {});
         (trainer, train, test)
     }

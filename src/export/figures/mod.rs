@@ -298,7 +298,8 @@ pub(crate) mod test_support {
             threads: 1,
             ..TrainConfig::default()
         };
-        let mut trainer = Trainer::new(config, &train, Some(&test)).expect("trainer");
+        let valid = config.validate(&train, Some(&test)).expect("valid");
+        let mut trainer = Trainer::new(valid, &train, Some(&test));
         trainer.run(|_| {});
         Fixture {
             model: trainer.model().clone(),

@@ -17,7 +17,7 @@ use crate::export::experiment::{
 use crate::export::{
     Overwrite, TrainingRecord, load_model, predictions_csv, save_model, write_atomic,
 };
-use crate::nn::{EarlyStopping, EpochRecord, Head, TrainConfig, Trainer};
+use crate::nn::{EarlyStopping, EpochRecord, Head, LrSchedule, TrainConfig, Trainer};
 pub use figure::{FigureArgs, FigureKind};
 pub use source::{SourceOptions, load as load_source};
 
@@ -157,6 +157,16 @@ pub struct TrainArgs {
     /// Threads per training step (0 = all cores).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Learning-rate schedule: constant, cosine[:warmup=EPOCHS,min=FRACTION],
+    /// step[:every=EPOCHS,gamma=FACTOR] or plateau[:patience=EPOCHS,factor=F,min_delta=NATS].
+    #[arg(long, default_value = "constant", value_parser = LrSchedule::parse)]
+    pub schedule: LrSchedule,
+    /// Decoupled weight decay λ (AdamW): each step multiplies the weights by 1 − lr·λ.
+    #[arg(long, default_value_t = 0.0)]
+    pub weight_decay: f64,
+    /// Scale the gradient down to this global L2 norm when it is longer (default: no clipping).
+    #[arg(long)]
+    pub clip_norm: Option<f64>,
     /// Save the trained model here.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -273,6 +283,9 @@ fn train(args: &TrainArgs) -> Result<()> {
             ..EarlyStopping::default()
         }),
         threads: args.threads,
+        schedule: args.schedule,
+        weight_decay: args.weight_decay,
+        clip_norm: args.clip_norm,
         ..TrainConfig::default()
     };
     let options = args.data_args.options();
@@ -332,7 +345,7 @@ fn train(args: &TrainArgs) -> Result<()> {
     }
     let mut trainer = Trainer::new(config.validate(&train, Some(&test))?, &train, Some(&test));
     eprintln!(
-        "training {} → {} on {} rows, held out {} rows",
+        "training {} → {} on {} rows, held out {} rows; lr {} ({}), weight decay {}, clip norm {}",
         if config.hidden.is_empty() {
             "linear".to_string()
         } else {
@@ -340,7 +353,13 @@ fn train(args: &TrainArgs) -> Result<()> {
         },
         config.head.label(),
         train.len(),
-        test.len()
+        test.len(),
+        config.learning_rate,
+        config.schedule,
+        config.weight_decay,
+        config
+            .clip_norm
+            .map_or_else(|| "none".to_owned(), |n| n.to_string()),
     );
     let json_out = args.json;
     let reason = trainer
@@ -372,6 +391,8 @@ fn train(args: &TrainArgs) -> Result<()> {
         "n_train": train.len(),
         "n_test": test.len(),
         "best_test_nll": best_test_nll,
+        "schedule": config.schedule.to_string(),
+        "final_learning_rate": trainer.learning_rate(),
     });
     if json_out {
         println!("{summary}");

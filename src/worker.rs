@@ -264,7 +264,7 @@ impl WorkerLoop {
         let (mut rate_steps, mut rate_secs) = (0u64, 0.0f64);
         let started = Instant::now();
         while !trainer.is_finished() {
-            if !self.handle_commands(&mut trainer) {
+            if !self.handle_commands(&trainer) {
                 break;
             }
             if self.paused {
@@ -361,7 +361,7 @@ impl WorkerLoop {
     }
 
     /// Applies pending commands (blocking while paused). Returns false to stop the run.
-    fn handle_commands(&mut self, trainer: &mut Trainer) -> bool {
+    fn handle_commands(&mut self, trainer: &Trainer) -> bool {
         loop {
             let command = if self.paused {
                 let waiting = Instant::now();
@@ -415,6 +415,10 @@ mod tests {
     use crate::nn::{Activation, Head, LayerSpec, TrainConfig};
 
     /// Validates `config` for the data and starts a worker.
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "the tests build the settings in place"
+    )]
     fn spawn(
         config: TrainConfig,
         train: Arc<Dataset>,
@@ -605,7 +609,7 @@ mod tests {
         let active = active.expect("progress after resuming");
         assert!(active > 0.0);
         assert!(
-            active <= (spawned.elapsed() - pause).as_secs_f64(),
+            active <= spawned.elapsed().checked_sub(pause).unwrap().as_secs_f64(),
             "{active} s active in {:?} with a {pause:?} pause",
             spawned.elapsed()
         );
@@ -699,9 +703,7 @@ mod tests {
             // The wake-up call runs on the training thread: make its first call panic there.
             let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
             let wake: WakeFn = Arc::new(move || {
-                if calls.fetch_add(1, Ordering::Relaxed) == 0 {
-                    panic!("injected fault");
-                }
+                assert!(calls.fetch_add(1, Ordering::Relaxed) != 0, "injected fault");
             });
             let worker = spawn(config(1_000_000), data(100), None, None, wake);
             let before = events_until(&worker, |e| matches!(e, Event::Failed(_)));

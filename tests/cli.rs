@@ -3,6 +3,10 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+#[expect(
+    clippy::expect_used,
+    reason = "a helper of the tests: failing is failing the test"
+)]
 fn run(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_density-workbench"))
         .args(args)

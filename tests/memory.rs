@@ -37,6 +37,10 @@ fn seed_network_trainer(threads: usize) -> Trainer {
 }
 
 /// The same with `optimizer`'s schedule, weight decay and clipping.
+#[expect(
+    clippy::expect_used,
+    reason = "a helper of the test: failing is failing the test"
+)]
 fn seed_network_trainer_with(threads: usize, optimizer: TrainConfig) -> Trainer {
     let data = Preset::InverseSine.generate(&PresetParams {
         n: 4096,

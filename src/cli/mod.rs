@@ -301,32 +301,29 @@ fn train(args: &TrainArgs) -> Result<()> {
         .map(|_| source_spec(&args.data, &loaded, missing))
         .transpose()?;
     let mut test_spec = TestSourceSpec::None;
-    let (train, test, test_source) = match &args.test {
-        Some(path) => {
-            let test = source::load(path, &options)?;
-            if args.experiment.is_some() {
-                test_spec = TestSourceSpec::Separate {
-                    source: source_spec(path, &test, missing)?,
-                };
-            }
-            (loaded.dataset, test.dataset, test.description)
-        }
-        None => {
-            let default_fraction = if loaded.preset.is_some() { 0.5 } else { 0.2 };
-            let fraction = args.test_fraction.unwrap_or(default_fraction);
-            let (train, test) = loaded.dataset.split(fraction, args.seed)?;
-            test_spec = TestSourceSpec::Split {
-                fraction,
-                seed: args.seed,
+    let (train, test, test_source) = if let Some(path) = &args.test {
+        let test = source::load(path, &options)?;
+        if args.experiment.is_some() {
+            test_spec = TestSourceSpec::Separate {
+                source: source_spec(path, &test, missing)?,
             };
-            let description = format!(
-                "{:.0} % of {} (split seed {})",
-                fraction * 100.0,
-                loaded.description,
-                args.seed
-            );
-            (train, test, description)
         }
+        (loaded.dataset, test.dataset, test.description)
+    } else {
+        let default_fraction = if loaded.preset.is_some() { 0.5 } else { 0.2 };
+        let fraction = args.test_fraction.unwrap_or(default_fraction);
+        let (train, test) = loaded.dataset.split(fraction, args.seed)?;
+        test_spec = TestSourceSpec::Split {
+            fraction,
+            seed: args.seed,
+        };
+        let description = format!(
+            "{:.0} % of {} (split seed {})",
+            fraction * 100.0,
+            loaded.description,
+            args.seed
+        );
+        (train, test, description)
     };
     // For presets with a known density: the NLL of the truth on the held-out rows.
     let best_test_nll = loaded

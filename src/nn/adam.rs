@@ -51,7 +51,7 @@ impl Adam {
 
     /// One update of `params` with `grads` (same length).
     pub fn update(&mut self, params: &mut [f32], grads: &[f32]) {
-        debug_assert_eq!(params.len(), grads.len());
+        debug_assert_eq!(params.len(), grads.len(), "one gradient per parameter");
         let step = self.next_step();
         step.apply(params, grads, &mut self.m, &mut self.v);
     }
@@ -86,7 +86,7 @@ impl Adam {
                 epsilon as f32,
             ],
             // Formed in f64 like 1 − β; without decay the plain Adam kernel runs unchanged.
-            keep: (weight_decay > 0.0).then(|| (1.0 - learning_rate * weight_decay) as f32),
+            keep: (weight_decay > 0.0).then_some((1.0 - learning_rate * weight_decay) as f32),
         }
     }
 }

@@ -134,7 +134,7 @@ impl TrainConfig {
             .filter(|s| !s.is_empty())
             .map(|layer| {
                 let (width, act) = layer.split_once(':').unwrap_or((layer, "relu"));
-                let width: usize = width.trim().parse().map_err(|_| {
+                let width: usize = width.trim().parse().map_err(|_not_a_number| {
                     format!("layer \"{layer}\": width \"{width}\" is not a whole number")
                 })?;
                 let activation = Activation::from_name(act).ok_or_else(|| {

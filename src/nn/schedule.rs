@@ -32,7 +32,7 @@ pub enum LrSchedule {
 }
 
 /// Where a step sits in the run, which is all a schedule needs besides the plateau state.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StepPosition {
     /// 0-based index of the step about to be taken (skipped steps count).
     pub step: u64,
@@ -125,8 +125,8 @@ impl LrSchedule {
             key: key.to_owned(),
             value: value.to_owned(),
         };
-        let whole = || value.parse::<usize>().map_err(|_| bad());
-        let real = || value.parse::<f64>().map_err(|_| bad());
+        let whole = || value.parse::<usize>().ok().ok_or_else(bad);
+        let real = || value.parse::<f64>().ok().ok_or_else(bad);
         match (self, key) {
             (LrSchedule::Cosine { warmup_epochs, .. }, "warmup") => *warmup_epochs = whole()?,
             (LrSchedule::Cosine { min_factor, .. }, "min") => *min_factor = real()?,
@@ -181,7 +181,7 @@ impl fmt::Display for LrSchedule {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScheduleSyntaxError {
     #[error("unknown schedule \"{0}\" (one of constant, cosine, step, plateau)")]
     UnknownSchedule(String),

@@ -8,6 +8,10 @@ use crate::nn::activation::Activation;
 use crate::nn::mlp::LayerSpec;
 
 /// Validates `config` for the data and builds the trainer.
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "the tests build the settings in place"
+)]
 fn trainer(config: TrainConfig, train: &Dataset, test: Option<&Dataset>) -> Trainer {
     Trainer::new(config.validate(train, test).expect("valid"), train, test)
 }

@@ -205,7 +205,7 @@ pub fn run_workload(
             threads,
             ..workload.config.clone()
         };
-        let mut trainer = Trainer::new(config, &train, Some(&test))?;
+        let mut trainer = Trainer::new(config.validate(&train, Some(&test))?, &train, Some(&test));
         trainer.run(|_| {});
         let params = trainer.model().mlp.params.len();
         let scores = (trainer.score(&train), trainer.score(&test));

@@ -1,7 +1,9 @@
 //! The background training thread. Commands go in, events come out over crossbeam channels;
 //! the worker wakes the UI through an injected callback, so this module knows nothing of the
-//! GUI toolkit. Dropping the handle stops the thread and joins it.
+//! GUI toolkit. Dropping the handle stops the thread and joins it. A thread that cannot start
+//! is an error of [`TrainingWorker::spawn`]; a panic inside it arrives as [`Event::Failed`].
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -11,8 +13,8 @@ use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
 use crate::data::Dataset;
 use crate::nn::{
-    ConfigError, EpochRecord, Model, PredictionView, Scores, SpareCore, StepPhases, StopReason,
-    TrainConfig, Trainer, ViewSpec,
+    EpochRecord, Model, PredictionView, Scores, SpareCore, StepPhases, StopReason, Trainer,
+    ValidConfig, ViewSpec,
 };
 
 /// The UI's wake-up call (in the app: `ctx.request_repaint()`).
@@ -69,6 +71,24 @@ pub enum Event {
     Paused,
     Resumed,
     Finished(Box<RunOutcome>),
+    /// The training thread panicked (a bug): the run is over, with this message. No event
+    /// follows.
+    Failed(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error("could not start the training thread: {0}")]
+    ThreadStart(#[from] std::io::Error),
+}
+
+/// Starts the training thread with its body (the seam where tests inject a failing start).
+type ThreadStarter = fn(Box<dyn FnOnce() + Send>) -> std::io::Result<JoinHandle<()>>;
+
+fn start_named_thread(body: Box<dyn FnOnce() + Send>) -> std::io::Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("training".into())
+        .spawn(body)
 }
 
 /// The end of a run: why it ended, the final model and its scores on the whole sets.
@@ -97,42 +117,54 @@ pub struct TrainingWorker {
 }
 
 impl TrainingWorker {
-    /// Validates `config` against the data (fast), then trains on a new thread.
+    /// Trains on a new thread with settings already checked against these data sets.
     pub fn spawn(
-        config: TrainConfig,
+        config: ValidConfig,
         train: Arc<Dataset>,
         test: Option<Arc<Dataset>>,
         view: Option<ViewSpec>,
         wake: WakeFn,
-    ) -> Result<TrainingWorker, ConfigError> {
-        config.validate(&train, test.as_deref())?;
+    ) -> Result<TrainingWorker, WorkerError> {
+        Self::spawn_with(start_named_thread, config, train, test, view, wake)
+    }
+
+    fn spawn_with(
+        start: ThreadStarter,
+        config: ValidConfig,
+        train: Arc<Dataset>,
+        test: Option<Arc<Dataset>>,
+        view: Option<ViewSpec>,
+        wake: WakeFn,
+    ) -> Result<TrainingWorker, WorkerError> {
         let (command_tx, command_rx) = crossbeam_channel::unbounded();
         let (event_tx, event_rx) = crossbeam_channel::unbounded();
         let spare_core = Arc::new(SpareCore::default());
         let spare = spare_core.clone();
         let snapshot_wanted = Arc::new(AtomicBool::new(true));
         let wanted = snapshot_wanted.clone();
-        let handle = std::thread::Builder::new()
-            .name("training".into())
-            .spawn(move || {
-                let mut run = WorkerLoop {
-                    events: event_tx,
-                    commands: command_rx,
-                    wake,
-                    view,
-                    spare,
-                    snapshot_wanted: wanted,
-                    paused: false,
-                    epoch_then_pause: false,
-                    paused_for: Duration::ZERO,
-                };
+        let handle = start(Box::new(move || {
+            let mut run = WorkerLoop {
+                events: event_tx,
+                commands: command_rx,
+                wake,
+                view,
+                spare,
+                snapshot_wanted: wanted,
+                paused: false,
+                epoch_then_pause: false,
+                paused_for: Duration::ZERO,
+            };
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
                 run.train(config, &train, test.as_deref());
-            })
-            .ok();
+            }));
+            if let Err(payload) = outcome {
+                run.emit(Event::Failed(panic_message(payload.as_ref())));
+            }
+        }))?;
         Ok(TrainingWorker {
             commands: command_tx,
             events: event_rx,
-            handle,
+            handle: Some(handle),
             spare_core,
             snapshot_wanted,
         })
@@ -187,6 +219,16 @@ impl Drop for TrainingWorker {
     }
 }
 
+/// The text of a panic's payload (what `panic!` was given, when it was a string).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    let text = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("no message");
+    format!("the training thread panicked: {text}")
+}
+
 struct WorkerLoop {
     events: Sender<Event>,
     commands: Receiver<Command>,
@@ -207,10 +249,8 @@ impl WorkerLoop {
         (self.wake)();
     }
 
-    fn train(&mut self, config: TrainConfig, train: &Dataset, test: Option<&Dataset>) {
-        let Ok(mut trainer) = Trainer::new(config, train, test) else {
-            return; // validated in spawn(); cannot fail here
-        };
+    fn train(&mut self, config: ValidConfig, train: &Dataset, test: Option<&Dataset>) {
+        let mut trainer = Trainer::new(config, train, test);
         trainer.spare_core_on_request(self.spare.clone());
         self.emit(Event::Started {
             steps_per_epoch: trainer.steps_per_epoch(),
@@ -224,7 +264,7 @@ impl WorkerLoop {
         let (mut rate_steps, mut rate_secs) = (0u64, 0.0f64);
         let started = Instant::now();
         while !trainer.is_finished() {
-            if !self.handle_commands(&mut trainer) {
+            if !self.handle_commands(&trainer) {
                 break;
             }
             if self.paused {
@@ -321,7 +361,7 @@ impl WorkerLoop {
     }
 
     /// Applies pending commands (blocking while paused). Returns false to stop the run.
-    fn handle_commands(&mut self, trainer: &mut Trainer) -> bool {
+    fn handle_commands(&mut self, trainer: &Trainer) -> bool {
         loop {
             let command = if self.paused {
                 let waiting = Instant::now();
@@ -372,7 +412,61 @@ impl WorkerLoop {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nn::{Activation, Head, LayerSpec};
+    use crate::nn::{Activation, Head, LayerSpec, TrainConfig};
+
+    /// Validates `config` for the data and starts a worker.
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "the tests build the settings in place"
+    )]
+    fn spawn(
+        config: TrainConfig,
+        train: Arc<Dataset>,
+        test: Option<Arc<Dataset>>,
+        view: Option<ViewSpec>,
+        wake: WakeFn,
+    ) -> TrainingWorker {
+        let valid = config.validate(&train, test.as_deref()).expect("valid");
+        TrainingWorker::spawn(valid, train, test, view, wake).expect("the thread starts")
+    }
+
+    /// Runs `body` on a thread of its own and fails if it has not finished within a minute, so
+    /// that a worker that never stops fails the test instead of hanging the suite.
+    fn within_a_minute(body: impl FnOnce() + Send + 'static) {
+        let (done_tx, done_rx) = crossbeam_channel::bounded(1);
+        let handle = std::thread::spawn(move || {
+            body();
+            let _ = done_tx.send(());
+        });
+        match done_rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(()) => assert!(handle.join().is_ok(), "the test body panicked"),
+            // Disconnected: the body panicked before finishing; join to report it.
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
+                if let Err(payload) = handle.join() {
+                    std::panic::resume_unwind(payload);
+                }
+            }
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                panic!("still running after 60 s: the worker did not stop")
+            }
+        }
+    }
+
+    /// Receives events until one matches `wanted`, returning the ones before it; `None` when
+    /// the worker ended first. The timeout only guards against a hang.
+    fn events_until(
+        worker: &TrainingWorker,
+        wanted: impl Fn(&Event) -> bool,
+    ) -> Option<Vec<Event>> {
+        let mut before = Vec::new();
+        while let Some(event) = worker.recv_timeout(Duration::from_secs(30)) {
+            if wanted(&event) {
+                return Some(before);
+            }
+            before.push(event);
+        }
+        None
+    }
 
     fn data(n: usize) -> Arc<Dataset> {
         let x: Vec<f64> = (0..n)
@@ -433,9 +527,7 @@ mod tests {
         let wake: WakeFn = Arc::new(move || {
             counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         });
-        let worker =
-            TrainingWorker::spawn(config(3), data(200), Some(data(50)), Some(view()), wake)
-                .expect("valid");
+        let worker = spawn(config(3), data(200), Some(data(50)), Some(view()), wake);
         let (events, outcome) = wait_finished(&worker);
         assert_eq!(outcome.reason, StopReason::Completed);
         assert_eq!(outcome.history.len(), 3);
@@ -465,8 +557,7 @@ mod tests {
 
     /// A 1000-epoch run, paused (its Paused acknowledgement received).
     fn long_run_paused() -> TrainingWorker {
-        let worker = TrainingWorker::spawn(config(1000), data(400), None, None, Arc::new(|| {}))
-            .expect("valid");
+        let worker = spawn(config(1000), data(400), None, None, Arc::new(|| {}));
         worker.send(Command::Pause);
         while let Some(e) = worker.recv_timeout(Duration::from_secs(10)) {
             if matches!(e, Event::Paused) {
@@ -518,7 +609,7 @@ mod tests {
         let active = active.expect("progress after resuming");
         assert!(active > 0.0);
         assert!(
-            active <= (spawned.elapsed() - pause).as_secs_f64(),
+            active <= spawned.elapsed().checked_sub(pause).unwrap().as_secs_f64(),
             "{active} s active in {:?} with a {pause:?} pause",
             spawned.elapsed()
         );
@@ -528,49 +619,35 @@ mod tests {
 
     /// A run with far more epochs than a test lasts, with a view for snapshots.
     fn endless_run_with_view() -> TrainingWorker {
-        TrainingWorker::spawn(
+        spawn(
             config(1_000_000),
             data(400),
             None,
             Some(view()),
             Arc::new(|| {}),
         )
-        .expect("valid")
     }
 
     #[test]
     fn a_new_snapshot_waits_until_the_last_one_is_taken() {
         let worker = endless_run_with_view();
-        let next_event = |wanted: fn(&Event) -> bool, within: Duration| {
-            let started = Instant::now();
-            while let Some(e) = worker.recv_timeout(within.saturating_sub(started.elapsed())) {
-                if wanted(&e) {
-                    return true;
-                }
-            }
-            false
-        };
         let is_snapshot = |e: &Event| matches!(e, Event::Snapshot { .. });
         assert!(
-            next_event(is_snapshot, Duration::from_secs(10)),
+            events_until(&worker, is_snapshot).is_some(),
             "the first one"
         );
-        // Epochs go on (a snapshot would be due at each), but nobody took the snapshot.
-        let mut epochs = 0;
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_millis(600) {
-            match worker.recv_timeout(Duration::from_millis(50)) {
-                Some(Event::Snapshot { .. }) => panic!("a snapshot nobody asked for"),
-                Some(Event::Epoch(_)) => epochs += 1,
-                _ => {}
-            }
+        // A snapshot is due at every epoch end, but nobody took the last one: three epochs
+        // go by without another.
+        for epoch in 1..=3 {
+            let before =
+                events_until(&worker, |e| matches!(e, Event::Epoch(_))).expect("training goes on");
+            assert!(
+                !before.iter().any(is_snapshot),
+                "a snapshot nobody asked for before epoch {epoch}"
+            );
         }
-        assert!(epochs > 1, "training went on: {epochs} epochs");
         worker.snapshot_taken();
-        assert!(
-            next_event(is_snapshot, Duration::from_secs(10)),
-            "the next one"
-        );
+        assert!(events_until(&worker, is_snapshot).is_some(), "the next one");
         worker.send(Command::Stop);
     }
 
@@ -607,21 +684,61 @@ mod tests {
     }
 
     #[test]
-    fn invalid_settings_are_refused_before_starting() {
-        let bad = TrainConfig {
-            head: Head::Bernoulli,
-            ..config(1)
-        };
-        let err = TrainingWorker::spawn(bad, data(10), None, None, Arc::new(|| {})).err();
-        assert!(matches!(err, Some(ConfigError::NonBinaryTarget { .. })));
+    fn a_thread_that_cannot_start_is_an_error() {
+        let train = data(10);
+        let valid = config(1).validate(&train, None).expect("valid");
+        let no_threads: ThreadStarter = |_| Err(std::io::Error::other("no more threads"));
+        let result =
+            TrainingWorker::spawn_with(no_threads, valid, train, None, None, Arc::new(|| {}));
+        let message = result.err().map(|e| e.to_string());
+        assert_eq!(
+            message.as_deref(),
+            Some("could not start the training thread: no more threads")
+        );
+    }
+
+    #[test]
+    fn a_panic_in_the_training_thread_arrives_as_an_event() {
+        within_a_minute(|| {
+            // The wake-up call runs on the training thread: make its first call panic there.
+            let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let wake: WakeFn = Arc::new(move || {
+                assert!(calls.fetch_add(1, Ordering::Relaxed) != 0, "injected fault");
+            });
+            let worker = spawn(config(1_000_000), data(100), None, None, wake);
+            let before = events_until(&worker, |e| matches!(e, Event::Failed(_)));
+            let before = before.expect("a Failed event, not a silent end");
+            assert!(
+                matches!(before.as_slice(), [Event::Started { .. }]),
+                "the run had started: {before:?}"
+            );
+            assert!(
+                worker.recv_timeout(Duration::from_secs(10)).is_none(),
+                "nothing follows Failed"
+            );
+            assert!(!worker.is_running(), "the thread has ended");
+        });
+    }
+
+    #[test]
+    fn the_failure_message_carries_the_panic_text() {
+        let payload = std::panic::catch_unwind(|| panic!("bad {}", 42)).expect_err("panicked");
+        assert_eq!(
+            panic_message(payload.as_ref()),
+            "the training thread panicked: bad 42"
+        );
     }
 
     #[test]
     fn dropping_the_handle_stops_the_thread() {
-        let worker =
-            TrainingWorker::spawn(config(100_000), data(1000), None, None, Arc::new(|| {}))
-                .expect("valid");
-        std::thread::sleep(Duration::from_millis(50));
-        drop(worker); // joins; the test would hang if the worker ignored Stop
+        within_a_minute(|| {
+            let worker = spawn(config(100_000), data(1000), None, None, Arc::new(|| {}));
+            // Wait until it trains, then drop it: the drop joins the thread.
+            assert!(
+                events_until(&worker, |e| matches!(e, Event::Losses { .. })).is_some(),
+                "training started"
+            );
+            drop(worker);
+        });
     }
 }

@@ -3,6 +3,10 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+#[expect(
+    clippy::expect_used,
+    reason = "a helper of the tests: failing is failing the test"
+)]
 fn run(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_density-workbench"))
         .args(args)
@@ -192,6 +196,57 @@ fn classifier_reports_accuracy() {
 }
 
 #[test]
+fn optimizer_settings_reach_the_training_and_its_summary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let summary = |extra: &[&str]| {
+        let mut args = vec![
+            "train",
+            "--data",
+            "preset:heteroscedastic",
+            "--n",
+            "400",
+            "--head",
+            "normal",
+            "--hidden",
+            "8:tanh",
+            "--epochs",
+            "4",
+            "--batch-size",
+            "32",
+            "--lr",
+            "0.01",
+            "--threads",
+            "1",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let out = run(dir.path(), &args);
+        assert!(out.status.success(), "{extra:?}: {}", stderr(&out));
+        let stdout = String::from_utf8(out.stdout).expect("utf8");
+        let last = stdout.lines().last().expect("summary").to_owned();
+        serde_json::from_str::<serde_json::Value>(&last).expect("json")
+    };
+    let plain = summary(&[]);
+    assert_eq!(plain["schedule"], "constant");
+    assert_eq!(plain["final_learning_rate"], 0.01);
+    let tuned = summary(&[
+        "--schedule",
+        "step:every=2,gamma=0.5",
+        "--weight-decay",
+        "0.01",
+        "--clip-norm",
+        "0.5",
+    ]);
+    assert_eq!(tuned["schedule"], "step:every=2,gamma=0.5");
+    // After 4 epochs the next epoch is the fifth: two halvings.
+    assert_eq!(tuned["final_learning_rate"], 0.0025);
+    assert_ne!(
+        tuned["test_nll"], plain["test_nll"],
+        "the settings took effect"
+    );
+}
+
+#[test]
 fn bad_input_gives_one_clear_line_and_a_failure_code() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
@@ -238,6 +293,56 @@ fn bad_input_gives_one_clear_line_and_a_failure_code() {
                 "x9".into(),
             ],
             "--x/--y cannot choose other columns",
+        ),
+        (
+            vec![
+                "train".into(),
+                "--data".into(),
+                "preset:moons".into(),
+                "--schedule".into(),
+                "linear".into(),
+            ],
+            "--schedule <SCHEDULE>': unknown schedule \"linear\"",
+        ),
+        (
+            vec![
+                "train".into(),
+                "--data".into(),
+                "preset:moons".into(),
+                "--schedule".into(),
+                "step:every=5,warmup=2".into(),
+            ],
+            "step has no setting \"warmup\" (its settings: every, gamma)",
+        ),
+        (
+            vec![
+                "train".into(),
+                "--data".into(),
+                "preset:moons".into(),
+                "--schedule".into(),
+                "cosine:warmup=30".into(),
+            ],
+            "schedule cosine:warmup=30,min=0: the warmup (30 epochs) must be shorter than the run (20 epochs)",
+        ),
+        (
+            vec![
+                "train".into(),
+                "--data".into(),
+                "preset:moons".into(),
+                "--clip-norm".into(),
+                "0".into(),
+            ],
+            "the gradient clipping norm must be a positive number, not 0",
+        ),
+        (
+            vec![
+                "train".into(),
+                "--data".into(),
+                "preset:moons".into(),
+                "--weight-decay".into(),
+                "-1".into(),
+            ],
+            "the weight decay must be a finite number ≥ 0, not -1",
         ),
         (
             vec![

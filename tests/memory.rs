@@ -6,7 +6,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 
 use density_workbench::data::{Preset, PresetParams};
-use density_workbench::nn::{TrainConfig, Trainer};
+use density_workbench::nn::{LrSchedule, TrainConfig, Trainer};
 
 struct Counting;
 
@@ -33,6 +33,15 @@ static GLOBAL: Counting = Counting;
 
 /// The seed mixture network on 4 096 inverse-sine rows.
 fn seed_network_trainer(threads: usize) -> Trainer {
+    seed_network_trainer_with(threads, TrainConfig::default())
+}
+
+/// The same with `optimizer`'s schedule, weight decay and clipping.
+#[expect(
+    clippy::expect_used,
+    reason = "a helper of the test: failing is failing the test"
+)]
+fn seed_network_trainer_with(threads: usize, optimizer: TrainConfig) -> Trainer {
     let data = Preset::InverseSine.generate(&PresetParams {
         n: 4096,
         noise: 1.0,
@@ -41,9 +50,9 @@ fn seed_network_trainer(threads: usize) -> Trainer {
     let config = TrainConfig {
         epochs: 10,
         threads,
-        ..TrainConfig::default()
+        ..optimizer
     };
-    Trainer::new(config, &data, None).expect("valid")
+    Trainer::new(config.validate(&data, None).expect("valid"), &data, None)
 }
 
 /// The counters see every thread of this binary, the test runner's too: it allocates when a
@@ -83,14 +92,32 @@ fn live_memory_is_flat_across_epochs() {
 }
 
 fn the_training_step_allocates_nothing() {
-    for threads in [1, 2] {
-        let mut trainer = seed_network_trainer(threads);
-        trainer.step(); // warm-up: buffers reach their final size
-        let allocations_before = ALLOCATIONS.load(Ordering::Relaxed);
-        for _ in 0..10 {
-            trainer.step();
+    // Cosine schedule, AdamW and a clipping norm small enough to clip every step.
+    let every_option = TrainConfig {
+        schedule: LrSchedule::Cosine {
+            warmup_epochs: 1,
+            min_factor: 0.0,
+        },
+        weight_decay: 1e-4,
+        clip_norm: Some(1e-3),
+        ..TrainConfig::default()
+    };
+    for (settings, optimizer) in [
+        ("default", TrainConfig::default()),
+        ("cosine + AdamW + clipping", every_option),
+    ] {
+        for threads in [1, 2] {
+            let mut trainer = seed_network_trainer_with(threads, optimizer.clone());
+            trainer.step(); // warm-up: buffers reach their final size
+            let allocations_before = ALLOCATIONS.load(Ordering::Relaxed);
+            for _ in 0..10 {
+                trainer.step();
+            }
+            let allocations = ALLOCATIONS.load(Ordering::Relaxed) - allocations_before;
+            assert_eq!(
+                allocations, 0,
+                "{settings}, {threads} thread(s): 10 steps allocated"
+            );
         }
-        let allocations = ALLOCATIONS.load(Ordering::Relaxed) - allocations_before;
-        assert_eq!(allocations, 0, "{threads} thread(s): 10 steps allocated");
     }
 }

@@ -12,7 +12,7 @@ use super::file_state::FileAction;
 use super::state::{RunEntry, RunStatus, Session, view_spec};
 use super::tasks::{Poll, Task};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {
     /// Generate the selected preset with its parameters.
     Generate,
@@ -142,10 +142,13 @@ impl WorkbenchApp {
                 RunStatus::Finished("cannot train yet: the data are still loading".into());
             return;
         }
-        if let Err(error) = self.validate() {
-            self.session.status = RunStatus::Finished(format!("cannot train: {error}"));
-            return;
-        }
+        let valid = match self.validate() {
+            Ok(valid) => valid,
+            Err(error) => {
+                self.session.status = RunStatus::Finished(format!("cannot train: {error}"));
+                return;
+            }
+        };
         self.retire_worker();
         let Some(data) = &self.data else {
             return;
@@ -154,7 +157,7 @@ impl WorkbenchApp {
         let spec = view_spec(data, &self.settings.view, config.head.is_classifier());
         let wake = self.wake.clone().unwrap_or_else(|| Arc::new(|| {}));
         match TrainingWorker::spawn(
-            config.clone(),
+            valid,
             data.train.clone(),
             data.test.clone(),
             Some(spec.clone()),
@@ -199,7 +202,7 @@ impl WorkbenchApp {
         self.settings.config = config;
         match recipe {
             Some(recipe) if self.data.as_ref().is_some_and(|d| d.recipe == recipe) => {
-                self.show_run_on_loaded_data(id)
+                self.show_run_on_loaded_data(id);
             }
             Some(recipe) => self.load_recipe(&recipe, Some(id), &name),
             None => {

@@ -8,6 +8,7 @@ use super::state::{DataSettings, LoadedData, SourceKind};
 use super::widgets::{error_label, fmt_count, fmt_num, grid_row};
 
 /// What the data panel shows besides the controls.
+#[derive(Clone, Copy)]
 pub struct DataStatus<'a> {
     pub data: Option<&'a LoadedData>,
     /// The last error, in plain words.
@@ -22,7 +23,7 @@ pub struct DataStatus<'a> {
 pub fn data_ui(
     ui: &mut Ui,
     settings: &mut DataSettings,
-    status: DataStatus,
+    status: &DataStatus<'_>,
     commands: &mut Vec<Command>,
 ) {
     let DataStatus {
@@ -31,7 +32,7 @@ pub fn data_ui(
         note,
         best_nll,
         task,
-    } = status;
+    } = *status;
     ui.horizontal(|ui| {
         ui.radio_value(&mut settings.source, SourceKind::Preset, "Generator");
         ui.radio_value(&mut settings.source, SourceKind::File, "CSV/TSV file");

@@ -305,7 +305,7 @@ impl WorkbenchApp {
                     task,
                     adapt_settings,
                     then_show_run,
-                })
+                });
             }
             Err(error) => self.data_error = Some(error),
         }

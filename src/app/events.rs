@@ -74,12 +74,17 @@ impl WorkbenchApp {
                     session.status = RunStatus::Running;
                 }
             }
-            Event::Finished(outcome) => self.finish_run(*outcome, ctx),
+            Event::Failed(message) => {
+                session.status = RunStatus::Finished(message);
+                // The thread has sent its last event: joining is immediate.
+                session.worker = None;
+            }
+            Event::Finished(outcome) => self.finish_run(&outcome, ctx),
         }
     }
 
     /// The run's end: the final model and scores into the session, a row into the runs table.
-    fn finish_run(&mut self, outcome: RunOutcome, ctx: &egui::Context) {
+    fn finish_run(&mut self, outcome: &RunOutcome, ctx: &egui::Context) {
         let session = &mut self.session;
         session.history = outcome.history.clone();
         session.steps = outcome.steps;

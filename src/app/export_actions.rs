@@ -23,7 +23,7 @@ use crate::export::figures::{
     RunCurve, RunsFigure, render_figure,
 };
 use crate::export::{ModelFile, Overwrite, WriteError, load_model, write_atomic};
-use crate::nn::{EpochRecord, Model, PredictionView, ViewSpec};
+use crate::nn::{EpochRecord, Model, PredictionView};
 use crate::run::RunSummary;
 
 pub(crate) type Producer = Box<dyn FnOnce() -> Result<Vec<u8>, String> + Send>;
@@ -358,13 +358,12 @@ impl WorkbenchApp {
         }
         let producer: Producer = Box::new(move || {
             let (x, y) = match (set, &test) {
-                (PredictionSet::Train, _) => (train.x.clone(), train.y.clone()),
                 (PredictionSet::Test, Some(test)) => (test.x.clone(), test.y.clone()),
                 (PredictionSet::All, Some(test)) => (
                     [train.x.as_slice(), test.x.as_slice()].concat(),
                     [train.y.as_slice(), test.y.as_slice()].concat(),
                 ),
-                (_, None) => (train.x.clone(), train.y.clone()),
+                (PredictionSet::Train, _) | (_, None) => (train.x.clone(), train.y.clone()),
             };
             crate::export::predictions_csv(&model, &x, Some(&y))
                 .map_err(|e| format!("cannot write the predictions: {e}"))
@@ -465,7 +464,7 @@ impl WorkbenchApp {
         let view = &self.settings.view;
         let classifier = model.head().is_classifier();
         // The on-screen view (axes, ranges, other inputs), on a finer grid.
-        let mut spec: ViewSpec = state::view_spec(data, view, classifier);
+        let mut spec = state::view_spec(data, view, classifier);
         if spec.plane_column.is_some() {
             (spec.nx, spec.ny) = (200, 200);
         } else {

@@ -190,7 +190,7 @@ impl ExportSettings {
 }
 
 /// What the menu and dialogs ask for; applied after layout.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileAction {
     /// Show a dialog.
     Show(Dialog),
@@ -216,7 +216,7 @@ pub enum FileAction {
 }
 
 /// A message in plain words: the outcome of the last action.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     pub text: String,
     pub error: bool,

@@ -61,7 +61,7 @@ impl FramePacer {
     }
 
     /// Asks the trainer for a core for the frame about to be laid out.
-    pub fn begin_frame(&self, spare: Arc<SpareCore>) -> TrainingFrame {
+    pub fn begin_frame(spare: Arc<SpareCore>) -> TrainingFrame {
         spare.request(FRAME_ALLOWANCE);
         TrainingFrame {
             started: Instant::now(),

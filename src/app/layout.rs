@@ -7,8 +7,8 @@ use super::state::{BottomTab, RunStatus, Settings, ViewSettings};
 /// Windows narrower than this (logical points) get the compact layout.
 const COMPACT_WIDTH: f32 = 1150.0;
 use super::{
-    WorkbenchApp, data_panel, file_menu, loss_plot, main_plot, model_panel, posterior_plot, runs,
-    shortcuts, train_panel,
+    WorkbenchApp, data_panel, file_menu, frame_pacing, loss_plot, main_plot, model_panel,
+    posterior_plot, runs, shortcuts, train_panel,
 };
 
 impl WorkbenchApp {
@@ -19,10 +19,10 @@ impl WorkbenchApp {
             .worker
             .as_ref()
             .filter(|_| self.session.status == RunStatus::Running)
-            .map(|worker| self.pacer.begin_frame(worker.spare_core().clone()));
+            .map(|worker| frame_pacing::FramePacer::begin_frame(worker.spare_core().clone()));
         shortcuts::shortcuts_ui(ui.ctx(), &self.session, &mut self.commands);
         egui::Panel::top("menu").show(ui, |ui| {
-            file_menu::menu_bar_ui(ui, &self.files, &mut self.commands)
+            file_menu::menu_bar_ui(ui, &self.files, &mut self.commands);
         });
         // Below this width the posterior joins the bottom tabs, so the main plot keeps at
         // least half of a laptop-sized window.
@@ -53,7 +53,7 @@ impl WorkbenchApp {
         let mut posterior =
             |ui: &mut egui::Ui, view: &mut ViewSettings| match (data.as_ref(), &shown) {
                 (Some(data), Some(shown)) => {
-                    posterior_plot::posterior_ui(ui, data, shown, view, posterior_cache)
+                    posterior_plot::posterior_ui(ui, data, shown, view, posterior_cache);
                 }
                 _ => {
                     ui.heading("Posterior p(y | x*)");
@@ -65,7 +65,7 @@ impl WorkbenchApp {
             .min_size(120.0)
             .show(ui, |ui| {
                 let runs = |ui: &mut egui::Ui, settings: &mut Settings, commands: &mut Vec<_>| {
-                    runs::runs_ui(ui, &mut settings.runs, &mut settings.runs_table, commands)
+                    runs::runs_ui(ui, &mut settings.runs, &mut settings.runs_table, commands);
                 };
                 let loss = |ui: &mut egui::Ui, settings: &mut Settings| {
                     loss_plot::loss_plot_ui(
@@ -75,7 +75,7 @@ impl WorkbenchApp {
                         &settings.runs,
                         &mut settings.view,
                         *best_nll,
-                    )
+                    );
                 };
                 if compact {
                     ui.horizontal(|ui| {
@@ -107,7 +107,7 @@ impl WorkbenchApp {
         }
         egui::CentralPanel::default().show(ui, |ui| match (data.as_ref(), &shown) {
             (Some(data), Some(shown)) => {
-                main_plot::main_plot_ui(ui, data, shown, &mut settings.view, caches, commands)
+                main_plot::main_plot_ui(ui, data, shown, &mut settings.view, caches, commands);
             }
             _ => {
                 ui.label("No data loaded.");
@@ -156,7 +156,7 @@ impl WorkbenchApp {
                         data_panel::data_ui(
                             ui,
                             &mut self.settings.data,
-                            data_panel::DataStatus {
+                            &data_panel::DataStatus {
                                 data: self.data.as_ref(),
                                 error: self.data_error.as_deref(),
                                 note: self.data_note.as_deref(),
@@ -167,12 +167,12 @@ impl WorkbenchApp {
                                     .map(|job| (job.task.what.as_str(), job.task.elapsed_secs())),
                             },
                             &mut self.commands,
-                        )
+                        );
                     });
                 egui::CollapsingHeader::new("Model")
                     .default_open(true)
                     .show(ui, |ui| {
-                        model_panel::model_ui(ui, &mut self.settings.config, self.data.as_ref())
+                        model_panel::model_ui(ui, &mut self.settings.config, self.data.as_ref());
                     });
                 egui::CollapsingHeader::new("Training")
                     .default_open(true)
@@ -181,7 +181,7 @@ impl WorkbenchApp {
                             ui,
                             &mut self.settings.config,
                             &mut self.settings.patience,
-                        )
+                        );
                     });
             });
     }

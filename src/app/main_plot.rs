@@ -48,7 +48,7 @@ struct TruthCurves {
 pub fn main_plot_ui(
     ui: &mut Ui,
     data: &LoadedData,
-    shown: &Shown,
+    shown: &Shown<'_>,
     view_settings: &mut ViewSettings,
     caches: &mut PlotCaches,
     commands: &mut Vec<Command>,

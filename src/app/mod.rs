@@ -39,7 +39,7 @@ mod widgets;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::nn::{ConfigError, PredictionView, TrainConfig};
+use crate::nn::{ConfigError, PredictionView, TrainConfig, ValidConfig};
 
 pub use command::Command;
 pub use launch::LaunchOptions;
@@ -89,7 +89,7 @@ pub struct WorkbenchApp {
     model_load: Option<(u64, Task<crate::nn::Model>)>,
     /// The view spec last sent to the worker or computed.
     sent_view: Option<crate::nn::ViewSpec>,
-    validation: Option<(TrainConfig, u64, Result<(), ConfigError>)>,
+    validation: Option<(TrainConfig, u64, Result<ValidConfig, ConfigError>)>,
     pub(crate) caches: main_plot::PlotCaches,
     pub(crate) posterior_cache: posterior_plot::PosteriorCache,
     options: LaunchOptions,
@@ -183,7 +183,7 @@ impl WorkbenchApp {
             let ctx = ctx.clone();
             let pacer = self.pacer.clone();
             self.wake = Some(Arc::new(move || {
-                ctx.request_repaint_after(pacer.interval())
+                ctx.request_repaint_after(pacer.interval());
             }));
         }
         if self.autotrain_pending && self.data_job.is_none() {
@@ -212,7 +212,7 @@ impl WorkbenchApp {
     }
 
     /// Validates the settings against the data, cached until either changes.
-    pub fn validate(&mut self) -> Result<(), ConfigError> {
+    pub fn validate(&mut self) -> Result<ValidConfig, ConfigError> {
         let Some(data) = &self.data else {
             return Err(ConfigError::EmptyTrainingSet);
         };

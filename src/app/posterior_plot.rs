@@ -54,7 +54,7 @@ pub struct TrueSummary {
 pub fn posterior_ui(
     ui: &mut Ui,
     data: &state::LoadedData,
-    shown: &Shown,
+    shown: &Shown<'_>,
     view: &mut state::ViewSettings,
     cache: &mut PosteriorCache,
 ) {
@@ -145,7 +145,7 @@ fn density(
     let pdf = m
         .pdf_grid(lo, hi, GRID)
         .into_iter()
-        .map(|(y, p)| [y, p])
+        .map(<[f64; 2]>::from)
         .collect();
     let ys = crate::nn::view::linspace(lo, hi, GRID);
     let components = (0..m.len())

@@ -124,7 +124,7 @@ impl RunColumn {
 }
 
 /// Sorting and filtering of the table (persisted).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RunsTableSettings {
     pub sort_by: RunColumn,

@@ -254,7 +254,7 @@ pub fn pad_range(lo: f64, hi: f64, pad: f64) -> (f64, f64) {
 }
 
 /// Where the training run is.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RunStatus {
     Idle,
     Running,
@@ -425,17 +425,17 @@ impl Session {
 
     /// The session's own record: settings, data, history and scores so far.
     pub fn summary(&self) -> crate::run::RunSummary {
-        let (train_nll, test_nll, test_accuracy) = match self.final_scores {
-            Some((train, test, accuracy)) => (Some(train), test, accuracy),
-            None => {
+        let (train_nll, test_nll, test_accuracy) =
+            if let Some((train, test, accuracy)) = self.final_scores {
+                (Some(train), test, accuracy)
+            } else {
                 let last = self.history.last();
                 (
                     last.map(|r| r.train_nll),
                     last.and_then(|r| r.test_nll),
                     last.and_then(|r| r.test_accuracy),
                 )
-            }
-        };
+            };
         let note = match &self.status {
             RunStatus::Finished(reason) => reason.clone(),
             RunStatus::Idle => String::new(),

@@ -27,7 +27,7 @@ impl CancelFlag {
 }
 
 /// What [`Task::poll`] found.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum Poll<T> {
     Pending,
     Done(T),

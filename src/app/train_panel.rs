@@ -2,13 +2,14 @@
 
 use egui::{DragValue, Slider, Ui};
 
-use crate::nn::{ConfigError, EarlyStopping, TrainConfig};
+use crate::nn::{ConfigError, EarlyStopping, LrSchedule, TrainConfig};
 
 use super::Command;
 use super::state::{RunStatus, Session};
 use super::widgets::{error_label, fmt_count, fmt_secs, grid_row};
 
-/// Learning rate, batch size, epochs, seed, threads, early stopping.
+/// Learning rate, batch size, epochs, seed, threads, early stopping, then the schedule,
+/// weight decay and gradient clipping.
 pub fn train_settings_ui(ui: &mut Ui, config: &mut TrainConfig, patience: &mut usize) {
     egui::Grid::new("training settings")
         .num_columns(2)
@@ -59,6 +60,128 @@ pub fn train_settings_ui(ui: &mut Ui, config: &mut TrainConfig, patience: &mut u
         patience: *patience,
         ..config.early_stopping.unwrap_or_default()
     });
+    optimizer_ui(ui, config);
+}
+
+/// What the schedule menu calls each schedule.
+fn schedule_label(schedule: &LrSchedule) -> &'static str {
+    match schedule {
+        LrSchedule::Constant => "Constant",
+        LrSchedule::Cosine { .. } => "Cosine with warmup",
+        LrSchedule::Step { .. } => "Step decay",
+        LrSchedule::Plateau { .. } => "Reduce on plateau",
+    }
+}
+
+/// Learning-rate schedule and its settings, AdamW weight decay, gradient-norm clipping.
+fn optimizer_ui(ui: &mut Ui, config: &mut TrainConfig) {
+    let epochs = config.epochs;
+    egui::Grid::new("optimizer settings")
+        .num_columns(2)
+        .show(ui, |ui| {
+            let label = ui.label("LR schedule");
+            let before = config.schedule.name();
+            let mut chosen = before;
+            egui::ComboBox::from_id_salt("lr schedule")
+                .selected_text(schedule_label(&config.schedule))
+                .show_ui(ui, |ui| {
+                    for name in LrSchedule::NAMES {
+                        if let Some(schedule) = LrSchedule::from_name(name) {
+                            ui.selectable_value(&mut chosen, name, schedule_label(&schedule));
+                        }
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            ui.end_row();
+            if chosen != before
+                && let Some(schedule) = LrSchedule::from_name(chosen)
+            {
+                config.schedule = schedule;
+            }
+            schedule_settings_ui(ui, &mut config.schedule, epochs);
+            grid_row(
+                ui,
+                "Weight decay",
+                DragValue::new(&mut config.weight_decay)
+                    .range(0.0..=1.0)
+                    .speed(1e-4)
+                    .custom_formatter(|v, _| {
+                        if v == 0.0 {
+                            "off".into()
+                        } else {
+                            format!("{v:.1e}")
+                        }
+                    }),
+            )
+            .on_hover_text(
+                "Decoupled weight decay λ (AdamW): each step multiplies the weights by 1 − lr·λ",
+            );
+        });
+    let mut clip = config.clip_norm.is_some();
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut clip, "Clip gradient norm")
+            .on_hover_text("Scale the whole gradient down to this L2 norm when it is longer");
+        if let Some(norm) = config.clip_norm.as_mut().filter(|_| clip) {
+            let label = ui.label("max");
+            ui.add(DragValue::new(norm).range(1e-6..=1e6).speed(0.01))
+                .labelled_by(label.id);
+        }
+    });
+    config.clip_norm = clip.then(|| config.clip_norm.unwrap_or(1.0));
+}
+
+/// The settings of the chosen schedule, as grid rows.
+fn schedule_settings_ui(ui: &mut Ui, schedule: &mut LrSchedule, epochs: usize) {
+    match schedule {
+        LrSchedule::Constant => {}
+        LrSchedule::Cosine {
+            warmup_epochs,
+            min_factor,
+        } => {
+            grid_row(
+                ui,
+                "Warmup epochs",
+                DragValue::new(warmup_epochs).range(0..=epochs.saturating_sub(1)),
+            );
+            grid_row(
+                ui,
+                "Final fraction of the rate",
+                DragValue::new(min_factor).range(0.0..=1.0).speed(0.01),
+            );
+        }
+        LrSchedule::Step {
+            every_epochs,
+            gamma,
+        } => {
+            grid_row(
+                ui,
+                "Decay every",
+                DragValue::new(every_epochs)
+                    .range(1..=100_000)
+                    .suffix(" epochs"),
+            );
+            grid_row(
+                ui,
+                "Decay factor",
+                DragValue::new(gamma).range(0.01..=1.0).speed(0.01),
+            );
+        }
+        LrSchedule::Plateau {
+            patience, factor, ..
+        } => {
+            grid_row(
+                ui,
+                "Plateau patience",
+                DragValue::new(patience).range(1..=1000).suffix(" epochs"),
+            );
+            grid_row(
+                ui,
+                "Plateau factor",
+                DragValue::new(factor).range(0.01..=0.99).speed(0.01),
+            );
+        }
+    }
 }
 
 /// Train / Pause / Resume / Step / Stop / Reset, the validation message and the progress.
@@ -215,5 +338,74 @@ fn one_line(ui: &mut Ui, text: egui::RichText) {
     let response = ui.add(egui::Label::new(text).truncate());
     if !full.is_empty() {
         response.on_hover_text(full);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    use super::*;
+
+    fn panel() -> Harness<'static, TrainConfig> {
+        Harness::new_ui_state(
+            |ui, config: &mut TrainConfig| train_settings_ui(ui, config, &mut 5),
+            TrainConfig::default(),
+        )
+    }
+
+    #[test]
+    fn the_schedule_is_chosen_and_set_by_label() {
+        let mut h = panel();
+        h.get_by_label("LR schedule").click();
+        h.run();
+        h.get_by_label("Cosine with warmup").click();
+        h.run();
+        assert_eq!(
+            h.state().schedule,
+            LrSchedule::from_name("cosine").expect("known")
+        );
+        h.get_by_label("Warmup epochs").set_value_accesskit(3.0);
+        h.run();
+        h.get_by_label("Final fraction of the rate")
+            .set_value_accesskit(0.1);
+        h.run();
+        assert_eq!(
+            h.state().schedule,
+            LrSchedule::Cosine {
+                warmup_epochs: 3,
+                min_factor: 0.1
+            }
+        );
+        h.get_by_label("LR schedule").click();
+        h.run();
+        h.get_by_label("Reduce on plateau").click();
+        h.run();
+        h.get_by_label("Plateau patience").set_value_accesskit(3.0);
+        h.run();
+        assert!(
+            matches!(h.state().schedule, LrSchedule::Plateau { patience: 3, .. }),
+            "{:?}",
+            h.state().schedule
+        );
+    }
+
+    #[test]
+    fn weight_decay_and_clipping_are_set_by_label() {
+        let mut h = panel();
+        h.get_by_label("Weight decay").set_value_accesskit(0.01);
+        h.run();
+        assert_eq!(h.state().weight_decay, 0.01);
+        assert_eq!(h.state().clip_norm, None, "off by default");
+        h.get_by_label("Clip gradient norm").click();
+        h.run();
+        assert_eq!(h.state().clip_norm, Some(1.0));
+        h.get_by_label("max").set_value_accesskit(2.5);
+        h.run();
+        assert_eq!(h.state().clip_norm, Some(2.5));
+        h.get_by_label("Clip gradient norm").click();
+        h.run();
+        assert_eq!(h.state().clip_norm, None);
     }
 }

@@ -242,7 +242,8 @@ mod tests {
             threads: 1,
             ..Default::default()
         };
-        let mut trainer = crate::nn::Trainer::new(config.clone(), &data, None).expect("trainer");
+        let valid = config.validate(&data, None).expect("valid");
+        let mut trainer = crate::nn::Trainer::new(valid, &data, None);
         trainer.run(|_| {});
         let record = crate::run::RunSummary {
             label: "preset".into(),

@@ -15,7 +15,7 @@ use crate::export::experiment::{
     DataSourceSpec, Experiment, ExperimentRun, TestSourceSpec, load_experiment, save_experiment,
 };
 use crate::export::{ModelFile, Overwrite, load_model, predictions_csv, save_model, write_atomic};
-use crate::nn::{EarlyStopping, EpochRecord, Head, TrainConfig, Trainer};
+use crate::nn::{EarlyStopping, EpochRecord, Head, LrSchedule, TrainConfig, Trainer};
 use crate::run::{RunData, RunSummary};
 pub use figure::{FigureArgs, FigureKind};
 pub use source::{SourceOptions, load as load_source};
@@ -156,6 +156,16 @@ pub struct TrainArgs {
     /// Threads per training step (0 = all cores).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Learning-rate schedule: constant, cosine[:warmup=EPOCHS,min=FRACTION],
+    /// step[:every=EPOCHS,gamma=FACTOR] or plateau[:patience=EPOCHS,factor=F,min_delta=NATS].
+    #[arg(long, default_value = "constant", value_parser = LrSchedule::parse)]
+    pub schedule: LrSchedule,
+    /// Decoupled weight decay λ (AdamW): each step multiplies the weights by 1 − lr·λ.
+    #[arg(long, default_value_t = 0.0)]
+    pub weight_decay: f64,
+    /// Scale the gradient down to this global L2 norm when it is longer (default: no clipping).
+    #[arg(long)]
+    pub clip_norm: Option<f64>,
     /// Save the trained model here.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -272,6 +282,9 @@ fn train(args: &TrainArgs) -> Result<()> {
             ..EarlyStopping::default()
         }),
         threads: args.threads,
+        schedule: args.schedule,
+        weight_decay: args.weight_decay,
+        clip_norm: args.clip_norm,
         ..TrainConfig::default()
     };
     let options = args.data_args.options();
@@ -282,30 +295,27 @@ fn train(args: &TrainArgs) -> Result<()> {
         MissingPolicy::Error
     };
     let data_spec = source_spec(&args.data, &loaded, missing)?;
-    let (train, test, test_source, test_spec) = match &args.test {
-        Some(path) => {
-            let test = source::load(path, &options)?;
-            let spec = TestSourceSpec::Separate {
-                source: source_spec(path, &test, missing)?,
-            };
-            (loaded.dataset, test.dataset, test.description, spec)
-        }
-        None => {
-            let default_fraction = if loaded.preset.is_some() { 0.5 } else { 0.2 };
-            let fraction = args.test_fraction.unwrap_or(default_fraction);
-            let (train, test) = loaded.dataset.split(fraction, args.seed)?;
-            let spec = TestSourceSpec::Split {
-                fraction,
-                seed: args.seed,
-            };
-            let description = format!(
-                "{:.0} % of {} (split seed {})",
-                fraction * 100.0,
-                loaded.description,
-                args.seed
-            );
-            (train, test, description, spec)
-        }
+    let (train, test, test_source, test_spec) = if let Some(path) = &args.test {
+        let test = source::load(path, &options)?;
+        let spec = TestSourceSpec::Separate {
+            source: source_spec(path, &test, missing)?,
+        };
+        (loaded.dataset, test.dataset, test.description, spec)
+    } else {
+        let default_fraction = if loaded.preset.is_some() { 0.5 } else { 0.2 };
+        let fraction = args.test_fraction.unwrap_or(default_fraction);
+        let (train, test) = loaded.dataset.split(fraction, args.seed)?;
+        let spec = TestSourceSpec::Split {
+            fraction,
+            seed: args.seed,
+        };
+        let description = format!(
+            "{:.0} % of {} (split seed {})",
+            fraction * 100.0,
+            loaded.description,
+            args.seed
+        );
+        (train, test, description, spec)
     };
     // For presets with a known density: the NLL of the truth on the held-out rows.
     let best_test_nll = loaded
@@ -322,9 +332,9 @@ fn train(args: &TrainArgs) -> Result<()> {
             out.display()
         );
     }
-    let mut trainer = Trainer::new(config.clone(), &train, Some(&test))?;
+    let mut trainer = Trainer::new(config.validate(&train, Some(&test))?, &train, Some(&test));
     eprintln!(
-        "training {} → {} on {} rows, held out {} rows ({test_source})",
+        "training {} → {} on {} rows, held out {} rows ({test_source}); lr {} ({}), weight decay {}, clip norm {}",
         if config.hidden.is_empty() {
             "linear".to_string()
         } else {
@@ -332,7 +342,13 @@ fn train(args: &TrainArgs) -> Result<()> {
         },
         config.head.label(),
         train.len(),
-        test.len()
+        test.len(),
+        config.learning_rate,
+        config.schedule,
+        config.weight_decay,
+        config
+            .clip_norm
+            .map_or_else(|| "none".to_owned(), |n| n.to_string()),
     );
     let json_out = args.json;
     let reason = trainer
@@ -364,6 +380,8 @@ fn train(args: &TrainArgs) -> Result<()> {
         "n_train": train.len(),
         "n_test": test.len(),
         "best_test_nll": best_test_nll,
+        "schedule": config.schedule.to_string(),
+        "final_learning_rate": trainer.learning_rate(),
     });
     if json_out {
         println!("{summary}");
@@ -486,7 +504,8 @@ fn reproduce(args: &ReproduceArgs) -> Result<()> {
         run.label,
         run_data.describe()
     );
-    let mut trainer = Trainer::new(run.config.clone(), &train, test.as_ref())?;
+    let valid = run.config.validate(&train, test.as_ref())?;
+    let mut trainer = Trainer::new(valid, &train, test.as_ref());
     trainer.run(|_| {});
     let mut identical = trainer.history().len() == run.history.len();
     println!("epoch  saved train   now train   saved held-out  now held-out");

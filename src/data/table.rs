@@ -9,7 +9,7 @@ use std::path::Path;
 use super::error::DataError;
 
 /// A parsed CSV/TSV file. Cells are kept as trimmed text.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Table {
     /// The file path as given (or any label for in-memory data), used in error messages.
     pub source: String,
@@ -85,8 +85,8 @@ pub fn parse_table(bytes: &[u8], source: &str) -> Result<Table, DataError> {
         }
         let line = lines_counter.line_at(record.position().map_or(0, csv::Position::byte));
         let mut fields = Vec::with_capacity(record.len());
-        for field in record.iter() {
-            let text = std::str::from_utf8(field).map_err(|_| DataError::NonUtf8 {
+        for field in &record {
+            let text = std::str::from_utf8(field).map_err(|_not_utf8| DataError::NonUtf8 {
                 file: source.to_string(),
                 line,
             })?;

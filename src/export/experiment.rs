@@ -218,8 +218,11 @@ mod tests {
 
     fn train(experiment: &Experiment) -> (Trainer, Dataset, Option<Dataset>) {
         let (train, test) = experiment.datasets().expect("datasets");
-        let mut trainer =
-            Trainer::new(experiment.config.clone(), &train, test.as_ref()).expect("trainer");
+        let valid = experiment
+            .config
+            .validate(&train, test.as_ref())
+            .expect("valid");
+        let mut trainer = Trainer::new(valid, &train, test.as_ref());
         trainer.run(|_| {});
         (trainer, train, test)
     }
@@ -417,7 +420,8 @@ mod tests {
             config(),
         );
         let (train_set, _) = experiment.datasets().expect("xor");
-        let trainer = Trainer::new(config(), &train_set, None).expect("trainer");
+        let valid = config().validate(&train_set, None).expect("valid");
+        let trainer = Trainer::new(valid, &train_set, None);
         let mut file = ModelFile::from_model(trainer.model(), None);
         file.layers[0].bias.pop();
         experiment.runs.push(ExperimentRun {

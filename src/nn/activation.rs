@@ -102,7 +102,7 @@ impl Activation {
     /// # Shapes
     /// `grad` and `outputs` have the same length.
     pub fn backward_in_place(self, grad: &mut [f32], outputs: &[f32]) {
-        debug_assert_eq!(grad.len(), outputs.len());
+        debug_assert_eq!(grad.len(), outputs.len(), "one gradient per output");
         backward_slice(self, grad, outputs);
     }
 }

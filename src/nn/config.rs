@@ -1,29 +1,16 @@
-//! Training settings with documented defaults (the seed experiment), and their validation.
+//! Training settings with documented defaults (the seed experiment), and their validation
+//! into [`ValidConfig`], the only form the trainer and the worker accept.
+
+use std::ops::Deref;
 
 use serde::{Deserialize, Serialize};
 
 use super::activation::Activation;
+use super::early_stopping::EarlyStopping;
 use super::head::{Head, MAX_COMPONENTS};
 use super::mlp::LayerSpec;
+use super::schedule::LrSchedule;
 use crate::data::Dataset;
-
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct EarlyStopping {
-    /// Epochs without improvement of the held-out NLL before stopping.
-    pub patience: usize,
-    /// Improvement smaller than this (nats) does not count.
-    pub min_delta: f64,
-}
-
-impl Default for EarlyStopping {
-    fn default() -> Self {
-        EarlyStopping {
-            patience: 5,
-            min_delta: 1e-4,
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -45,6 +32,13 @@ pub struct TrainConfig {
     pub spread_mixture_init: bool,
     /// Worker threads for one training step; 0 = all cores.
     pub threads: usize,
+    /// How the learning rate changes over the run; default constant.
+    pub schedule: LrSchedule,
+    /// Decoupled weight decay λ (AdamW): every step multiplies the weights by 1 − lr·λ.
+    /// Default 0 (plain Adam).
+    pub weight_decay: f64,
+    /// Scale the gradient down to this global L2 norm when it is longer; default none.
+    pub clip_norm: Option<f64>,
 }
 
 impl Default for TrainConfig {
@@ -65,7 +59,35 @@ impl Default for TrainConfig {
             early_stopping: None,
             spread_mixture_init: true,
             threads: 0,
+            schedule: LrSchedule::Constant,
+            weight_decay: 0.0,
+            clip_norm: None,
         }
+    }
+}
+
+/// Settings checked against the data they will train on: made only by
+/// [`TrainConfig::validate`], so whoever holds one need not check again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidConfig {
+    config: TrainConfig,
+}
+
+impl ValidConfig {
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    pub fn into_inner(self) -> TrainConfig {
+        self.config
+    }
+}
+
+impl Deref for ValidConfig {
+    type Target = TrainConfig;
+
+    fn deref(&self) -> &TrainConfig {
+        &self.config
     }
 }
 
@@ -87,6 +109,14 @@ pub enum ConfigError {
     SigmaFloor(f64),
     #[error("early stopping needs a held-out set (a test file or a test fraction)")]
     EarlyStoppingWithoutTest,
+    #[error("the schedule reduce-on-plateau needs a held-out set (a test file or a test fraction)")]
+    PlateauWithoutTest,
+    #[error("schedule {schedule}: {problem}")]
+    Schedule { schedule: String, problem: String },
+    #[error("the weight decay must be a finite number ≥ 0, not {0}")]
+    WeightDecay(f64),
+    #[error("the gradient clipping norm must be a positive number, not {0}")]
+    ClipNorm(f64),
     #[error("the training set is empty")]
     EmptyTrainingSet,
     #[error("the held-out set has columns {test:?} but the training set has {train:?}")]
@@ -104,7 +134,7 @@ impl TrainConfig {
             .filter(|s| !s.is_empty())
             .map(|layer| {
                 let (width, act) = layer.split_once(':').unwrap_or((layer, "relu"));
-                let width: usize = width.trim().parse().map_err(|_| {
+                let width: usize = width.trim().parse().map_err(|_not_a_number| {
                     format!("layer \"{layer}\": width \"{width}\" is not a whole number")
                 })?;
                 let activation = Activation::from_name(act).ok_or_else(|| {
@@ -128,7 +158,18 @@ impl TrainConfig {
     }
 
     /// Checks the settings against the data before any work starts.
-    pub fn validate(&self, train: &Dataset, test: Option<&Dataset>) -> Result<(), ConfigError> {
+    pub fn validate(
+        &self,
+        train: &Dataset,
+        test: Option<&Dataset>,
+    ) -> Result<ValidConfig, ConfigError> {
+        self.check(train, test)?;
+        Ok(ValidConfig {
+            config: self.clone(),
+        })
+    }
+
+    fn check(&self, train: &Dataset, test: Option<&Dataset>) -> Result<(), ConfigError> {
         if let Some(layer) = self.hidden.iter().position(|l| l.width == 0) {
             return Err(ConfigError::ZeroWidth { layer: layer + 1 });
         }
@@ -149,11 +190,16 @@ impl TrainConfig {
         if !(self.sigma_floor.is_finite() && self.sigma_floor >= 0.0) {
             return Err(ConfigError::SigmaFloor(self.sigma_floor));
         }
+        self.check_optimizer()?;
         if train.is_empty() {
             return Err(ConfigError::EmptyTrainingSet);
         }
-        if self.early_stopping.is_some() && test.is_none_or(|t| t.is_empty()) {
+        let no_test = test.is_none_or(Dataset::is_empty);
+        if self.early_stopping.is_some() && no_test {
             return Err(ConfigError::EarlyStoppingWithoutTest);
+        }
+        if matches!(self.schedule, LrSchedule::Plateau { .. }) && no_test {
+            return Err(ConfigError::PlateauWithoutTest);
         }
         if let Some(test) = test
             && (test.x_names != train.x_names || test.y_name != train.y_name)
@@ -177,6 +223,70 @@ impl TrainConfig {
                     });
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// The schedule, the weight decay and the clipping norm.
+    fn check_optimizer(&self) -> Result<(), ConfigError> {
+        let problem = match self.schedule {
+            LrSchedule::Constant => None,
+            LrSchedule::Cosine {
+                warmup_epochs,
+                min_factor,
+            } => {
+                if warmup_epochs >= self.epochs {
+                    Some(format!(
+                        "the warmup ({warmup_epochs} epochs) must be shorter than the run ({} epochs)",
+                        self.epochs
+                    ))
+                } else if !(0.0..=1.0).contains(&min_factor) {
+                    Some("min (the final fraction of the rate) must lie in [0, 1]".to_owned())
+                } else {
+                    None
+                }
+            }
+            LrSchedule::Step {
+                every_epochs,
+                gamma,
+            } => {
+                if every_epochs == 0 {
+                    Some("every must be at least 1 epoch".to_owned())
+                } else if !(gamma > 0.0 && gamma <= 1.0) {
+                    Some("gamma must lie in (0, 1]".to_owned())
+                } else {
+                    None
+                }
+            }
+            LrSchedule::Plateau {
+                patience,
+                factor,
+                min_delta,
+            } => {
+                if patience == 0 {
+                    Some("patience must be at least 1 epoch".to_owned())
+                } else if !(factor > 0.0 && factor < 1.0) {
+                    Some("factor must lie in (0, 1)".to_owned())
+                } else if !(min_delta.is_finite() && min_delta >= 0.0) {
+                    Some("min_delta must be a finite number ≥ 0".to_owned())
+                } else {
+                    None
+                }
+            }
+        };
+        if let Some(problem) = problem {
+            return Err(ConfigError::Schedule {
+                schedule: self.schedule.to_string(),
+                problem,
+            });
+        }
+        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
+            return Err(ConfigError::WeightDecay(self.weight_decay));
+        }
+        if let Some(norm) = self.clip_norm
+            && !(norm.is_finite() && norm > 0.0)
+        {
+            return Err(ConfigError::ClipNorm(norm));
         }
         Ok(())
     }
@@ -226,7 +336,10 @@ mod tests {
             head: Head::Bernoulli,
             ..TrainConfig::default()
         };
-        assert_eq!(bernoulli.validate(&ok, None), Ok(()));
+        assert_eq!(
+            bernoulli.validate(&ok, None).map(ValidConfig::into_inner),
+            Ok(bernoulli.clone())
+        );
         let err = bernoulli.validate(&data(vec![0.0, 2.5]), None).unwrap_err();
         assert_eq!(
             err,
@@ -280,9 +393,85 @@ mod tests {
                 },
                 ConfigError::EarlyStoppingWithoutTest,
             ),
+            (
+                TrainConfig {
+                    weight_decay: f64::NAN,
+                    ..TrainConfig::default()
+                },
+                ConfigError::WeightDecay(f64::NAN),
+            ),
+            (
+                TrainConfig {
+                    clip_norm: Some(0.0),
+                    ..TrainConfig::default()
+                },
+                ConfigError::ClipNorm(0.0),
+            ),
+            (
+                TrainConfig {
+                    schedule: LrSchedule::from_name("plateau").expect("known"),
+                    ..TrainConfig::default()
+                },
+                ConfigError::PlateauWithoutTest,
+            ),
         ];
         for (config, expected) in cases {
-            assert_eq!(config.validate(&ok, None), Err(expected));
+            let err = config.validate(&ok, None).expect_err("refused");
+            // NaN ≠ NaN: compare the messages.
+            assert_eq!(err.to_string(), expected.to_string());
         }
+    }
+
+    #[test]
+    fn schedule_settings_are_checked_with_the_schedule_named() {
+        let ok = data(vec![0.0, 1.0, 2.0]);
+        let message = |schedule: &str| {
+            let config = TrainConfig {
+                schedule: LrSchedule::parse(schedule).expect("syntax"),
+                epochs: 10,
+                ..TrainConfig::default()
+            };
+            config
+                .validate(&ok, Some(&ok))
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(message("cosine:warmup=2"), Ok(()));
+        let warmup = message("cosine:warmup=10").expect_err("too long");
+        assert!(
+            warmup
+                == "schedule cosine:warmup=10,min=0: the warmup (10 epochs) must be shorter than the run (10 epochs)",
+            "{warmup}"
+        );
+        assert!(message("cosine:min=1.5").is_err_and(|e| e.contains("min")));
+        assert!(message("step:every=0").is_err_and(|e| e.contains("every")));
+        assert!(message("step:every=2,gamma=0").is_err_and(|e| e.contains("gamma")));
+        assert!(message("plateau:patience=0").is_err_and(|e| e.contains("patience")));
+        assert!(message("plateau:factor=1").is_err_and(|e| e.contains("factor")));
+        assert_eq!(message("plateau:patience=3,factor=0.5"), Ok(()));
+    }
+
+    #[test]
+    fn files_without_the_optimizer_settings_load_with_todays_behaviour() {
+        let mut value = serde_json::to_value(TrainConfig::default()).expect("serialise");
+        for field in ["schedule", "weight_decay", "clip_norm"] {
+            value
+                .as_object_mut()
+                .and_then(|o| o.remove(field))
+                .expect("field present");
+        }
+        let old: TrainConfig = serde_json::from_value(value).expect("old form loads");
+        assert_eq!(old, TrainConfig::default());
+        let cosine = TrainConfig {
+            schedule: LrSchedule::parse("cosine:warmup=1,min=0.1").expect("syntax"),
+            clip_norm: Some(1.0),
+            weight_decay: 1e-4,
+            ..TrainConfig::default()
+        };
+        let text = serde_json::to_string(&cosine).expect("serialise");
+        assert_eq!(
+            serde_json::from_str::<TrainConfig>(&text).expect("load"),
+            cosine
+        );
     }
 }

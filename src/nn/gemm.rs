@@ -14,13 +14,19 @@
 
 /// C (m×n) = A (m×k) · B (k×n) + beta·C. With `beta == 0` C is only written.
 pub fn matmul(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, beta: f32) {
-    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
+    assert!(
+        a.len() >= m * k && b.len() >= k * n && c.len() >= m * n,
+        "matrices shorter than their shapes"
+    );
     product(Strided::new(a, k, 1), b, c, m, k, n, beta);
 }
 
 /// C (m×n) = Aᵀ · B + beta·C, where A is stored k×m and B is k×n.
 pub fn matmul_at_b(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, beta: f32) {
-    assert!(a.len() >= k * m && b.len() >= k * n && c.len() >= m * n);
+    assert!(
+        a.len() >= k * m && b.len() >= k * n && c.len() >= m * n,
+        "matrices shorter than their shapes"
+    );
     product(Strided::new(a, 1, m), b, c, m, k, n, beta);
 }
 
@@ -33,7 +39,10 @@ pub fn matmul_a_bt(
     (m, k, n): (usize, usize, usize),
     scratch: &mut [f32],
 ) {
-    assert!(a.len() >= m * k && b.len() >= n * k && c.len() >= m * n && scratch.len() >= k * n);
+    assert!(
+        a.len() >= m * k && b.len() >= n * k && c.len() >= m * n && scratch.len() >= k * n,
+        "matrices or scratch shorter than their shapes"
+    );
     let bt = &mut scratch[..k * n];
     // Eight rows of B at a time: eight sequential reads feed one contiguous write.
     for j0 in (0..n).step_by(8) {
@@ -71,7 +80,7 @@ impl<'a> Strided<'a> {
 }
 
 /// C = A·B + beta·C, B row-major k×n, C row-major m×n; bounds checked by the callers.
-fn product(a: Strided, b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, beta: f32) {
+fn product(a: Strided<'_>, b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, beta: f32) {
     if m == 0 || n == 0 {
         return;
     }
@@ -85,7 +94,15 @@ fn product(a: Strided, b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, b
     product_portable(a, b, c, m, k, n, beta);
 }
 
-fn product_portable(a: Strided, b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, beta: f32) {
+fn product_portable(
+    a: Strided<'_>,
+    b: &[f32],
+    c: &mut [f32],
+    m: usize,
+    k: usize,
+    n: usize,
+    beta: f32,
+) {
     for (i, c_row) in c.chunks_exact_mut(n).take(m).enumerate() {
         if beta == 0.0 {
             c_row.fill(0.0);
@@ -105,7 +122,11 @@ fn product_portable(a: Strided, b: &[f32], c: &mut [f32], m: usize, k: usize, n:
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use super::Strided;
-    use std::arch::x86_64::*;
+    use std::arch::x86_64::{
+        __m256i, _mm256_broadcast_ss, _mm256_cmpgt_epi32, _mm256_fmadd_ps, _mm256_loadu_ps,
+        _mm256_maskload_ps, _mm256_maskstore_ps, _mm256_set1_epi32, _mm256_set1_ps,
+        _mm256_setr_epi32, _mm256_setzero_ps, _mm256_storeu_ps,
+    };
 
     /// Rows of C computed by one kernel call (12 of the 16 vector registers hold the tile).
     const MR: usize = 6;
@@ -120,7 +141,7 @@ mod avx2 {
     /// C (m×n row-major) lie inside their slices.
     #[target_feature(enable = "avx2,fma")]
     pub unsafe fn product(
-        a: Strided,
+        a: Strided<'_>,
         b: &[f32],
         c: &mut [f32],
         m: usize,
@@ -236,7 +257,7 @@ mod avx2 {
         mask: __m256i,
     ) {
         let mut acc = [[_mm256_setzero_ps(); NV]; MR];
-        // SAFETY (whole body): every address is inside the tile the caller vouched for;
+        // SAFETY: (whole body) every address is inside the tile the caller vouched for;
         // masked lanes are never touched.
         unsafe {
             for l in 0..tile.k {

@@ -185,9 +185,10 @@ impl LanePool {
         if let Err(payload) = own {
             std::panic::resume_unwind(payload);
         }
-        if shared.panicked.swap(false, Ordering::Relaxed) {
-            panic!("a training lane panicked");
-        }
+        assert!(
+            !shared.panicked.swap(false, Ordering::Relaxed),
+            "a training lane panicked"
+        );
     }
 }
 

@@ -270,7 +270,7 @@ mod tests {
             let mut grads = vec![0.0; mlp.params.len()];
             mlp.backward(&x, rows, &mut ws, &mut grads);
             let h = 1e-2f32;
-            #[allow(clippy::needless_range_loop)] // mutates mlp.params[i] in the loop
+            #[expect(clippy::needless_range_loop)] // mutates mlp.params[i] in the loop
             for i in 0..mlp.params.len() {
                 let orig = mlp.params[i];
                 mlp.params[i] = orig + h;

@@ -3,28 +3,35 @@
 
 pub mod activation;
 pub mod adam;
-pub mod fastmath;
-pub mod gemm;
+mod clipping;
+pub mod config;
+mod data_parallel;
+pub mod early_stopping;
+pub(crate) mod fastmath;
+pub(crate) mod gemm;
 pub mod head;
+pub(crate) mod lanes;
 pub mod mlp;
 pub mod model;
 pub mod predictive;
-pub mod scalar;
+pub mod records;
+pub(crate) mod scalar;
 pub mod scaler;
+pub mod schedule;
+pub mod trainer;
+pub mod view;
 
 pub use activation::Activation;
 pub use adam::{Adam, AdamConfig};
+pub use config::{ConfigError, TrainConfig, ValidConfig};
+pub use early_stopping::EarlyStopping;
 pub use head::Head;
+pub use lanes::SpareCore;
 pub use mlp::{LayerSpec, Mlp};
 pub use model::{Model, ModelSpec, Scores};
 pub use predictive::{NormalMixture, Predictive};
+pub use records::{EpochRecord, StepPhases, StepReport, StopReason};
 pub use scaler::Scaler;
-pub mod config;
-pub mod trainer;
-
-pub use config::{ConfigError, EarlyStopping, TrainConfig};
-pub use trainer::{EpochRecord, StepPhases, StepReport, StopReason, Trainer};
-pub mod view;
+pub use schedule::{LrSchedule, PlateauState, ScheduleSyntaxError};
+pub use trainer::Trainer;
 pub use view::{Curves, PredictionView, ViewSpec};
-pub mod lanes;
-pub use lanes::SpareCore;

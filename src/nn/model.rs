@@ -117,7 +117,7 @@ impl Model {
     /// p(y|x) at one input row (original units). A row of the wrong length is cut or padded
     /// with zeros (the callers build rows from the model's own input list).
     pub fn predict(&self, x: &[f64]) -> Predictive {
-        debug_assert_eq!(x.len(), self.n_inputs());
+        debug_assert_eq!(x.len(), self.n_inputs(), "one value per input");
         let mut row = x.to_vec();
         row.resize(self.n_inputs().max(1), 0.0);
         let output_len = self.spec.head.params_size();

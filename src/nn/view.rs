@@ -310,7 +310,7 @@ mod tests {
                         for part in 0..parts {
                             s.spawn(move || work(part));
                         }
-                    })
+                    });
                 });
                 assert_eq!(on_threads, whole, "{head:?} in {parts} parts");
             }

@@ -293,7 +293,7 @@ pub fn dashed(
     for w in points.windows(2) {
         let (a, b) = (w[0], w[1]);
         let (pa, pb) = (to_px(a), to_px(b));
-        let len = ((pb.0 - pa.0).powi(2) + (pb.1 - pa.1).powi(2)).sqrt();
+        let len = (pb.0 - pa.0).hypot(pb.1 - pa.1);
         let pieces = ((len / 2.0).ceil() as usize).clamp(1, 10_000);
         for k in 0..pieces {
             let (f0, f1) = (k as f64 / pieces as f64, (k + 1) as f64 / pieces as f64);

@@ -20,7 +20,7 @@ use crate::data::{Dataset, Truth};
 use crate::nn::{Model, PredictionView, ViewSpec};
 
 /// What the data figure shows.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DataPlotOptions {
     /// Density heat map of p(y|x) behind everything (regression), with a colour bar.
@@ -140,7 +140,7 @@ pub fn suggest_view(model: &Model, data: &Dataset, x_column: usize) -> ViewSpec 
         (r.start, r.end)
     };
     if model.head().is_classifier() && d >= 2 {
-        let plane = if x_column == 0 { 1 } else { 0 };
+        let plane = usize::from(x_column == 0);
         return ViewSpec {
             x_column,
             plane_column: Some(plane),
@@ -169,7 +169,7 @@ pub fn suggest_view(model: &Model, data: &Dataset, x_column: usize) -> ViewSpec 
 
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    fig: &DataFigure,
+    fig: &DataFigure<'_>,
     style: &Style,
 ) -> Result<(), FigureError> {
     let area = common::with_title(root, fig.title.as_deref(), style)?;
@@ -347,7 +347,7 @@ fn draw_points<DB: DrawingBackend>(
 
 fn draw_regression<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    fig: &DataFigure,
+    fig: &DataFigure<'_>,
     style: &Style,
 ) -> Result<(), FigureError> {
     let view = fig.view;
@@ -523,7 +523,7 @@ fn draw_regression<DB: DrawingBackend>(
 
 fn draw_bernoulli<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    fig: &DataFigure,
+    fig: &DataFigure<'_>,
     style: &Style,
 ) -> Result<(), FigureError> {
     let view = fig.view;
@@ -614,7 +614,7 @@ fn draw_bernoulli<DB: DrawingBackend>(
 
 fn draw_plane<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    fig: &DataFigure,
+    fig: &DataFigure<'_>,
     style: &Style,
 ) -> Result<(), FigureError> {
     let view = fig.view;

@@ -43,7 +43,7 @@ pub(super) fn loss_range(values: &[f64], extra: Option<f64>) -> std::ops::Range<
 
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    fig: &LossFigure,
+    fig: &LossFigure<'_>,
     style: &Style,
 ) -> Result<(), FigureError> {
     if fig.history.is_empty() {

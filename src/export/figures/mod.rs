@@ -143,7 +143,7 @@ pub enum Figure<'a> {
 
 /// Draws `figure` and returns the file bytes (UTF-8 SVG text, or a PNG).
 pub fn render_figure(
-    figure: &Figure,
+    figure: &Figure<'_>,
     format: ImageFormat,
     options: &RenderOptions,
 ) -> Result<Vec<u8>, FigureError> {
@@ -176,7 +176,7 @@ pub fn render_figure(
 /// Renders and writes atomically; the format comes from the extension of `path`.
 pub fn save_figure(
     path: &Path,
-    figure: &Figure,
+    figure: &Figure<'_>,
     options: &RenderOptions,
     overwrite: Overwrite,
 ) -> Result<(), FigureError> {
@@ -188,7 +188,7 @@ pub fn save_figure(
 
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
-    figure: &Figure,
+    figure: &Figure<'_>,
     style: &style::Style,
 ) -> Result<(), FigureError> {
     root.fill(&WHITE).map_err(common::draw_error)?;
@@ -250,7 +250,7 @@ pub(crate) mod test_support {
     }
 
     /// Renders as SVG and PNG and checks both files; returns the SVG text.
-    pub fn check_both(figure: &super::Figure, labels: &[&str]) -> String {
+    pub fn check_both(figure: &super::Figure<'_>, labels: &[&str]) -> String {
         use super::*;
         let options = RenderOptions::new(900, 560);
         let svg = render_figure(figure, ImageFormat::Svg, &options).expect("svg");
@@ -298,7 +298,8 @@ pub(crate) mod test_support {
             threads: 1,
             ..TrainConfig::default()
         };
-        let mut trainer = Trainer::new(config, &train, Some(&test)).expect("trainer");
+        let valid = config.validate(&train, Some(&test)).expect("valid");
+        let mut trainer = Trainer::new(valid, &train, Some(&test));
         trainer.run(|_| {});
         Fixture {
             model: trainer.model().clone(),
@@ -311,7 +312,7 @@ pub(crate) mod test_support {
 
     /// Writes the figure as PNG to `$FIGURE_SAMPLES/name.png` when that variable is set (for
     /// looking at the figures by eye).
-    pub fn maybe_save_sample(figure: &super::Figure, name: &str) {
+    pub fn maybe_save_sample(figure: &super::Figure<'_>, name: &str) {
         use super::*;
         if let Ok(dir) = std::env::var("FIGURE_SAMPLES") {
             for (ext, options) in [

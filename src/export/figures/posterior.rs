@@ -73,7 +73,7 @@ pub fn format_value(v: f64) -> String {
 
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    fig: &PosteriorFigure,
+    fig: &PosteriorFigure<'_>,
     style: &Style,
 ) -> Result<(), FigureError> {
     let area = common::with_title(root, fig.title.as_deref(), style)?;
@@ -85,7 +85,7 @@ pub(super) fn draw<DB: DrawingBackend>(
 
 fn draw_mixture<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    fig: &PosteriorFigure,
+    fig: &PosteriorFigure<'_>,
     m: &NormalMixture,
     style: &Style,
 ) -> Result<(), FigureError> {
@@ -232,7 +232,7 @@ fn draw_mixture<DB: DrawingBackend>(
 
 fn draw_bernoulli<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    fig: &PosteriorFigure,
+    fig: &PosteriorFigure<'_>,
     p: f64,
     style: &Style,
 ) -> Result<(), FigureError> {

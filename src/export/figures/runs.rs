@@ -39,7 +39,7 @@ impl<'a> RunsFigure<'a> {
 
 pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    fig: &RunsFigure,
+    fig: &RunsFigure<'_>,
     style: &Style,
 ) -> Result<(), FigureError> {
     let curves: Vec<(&str, Vec<(f64, f64)>)> = fig

@@ -184,75 +184,6 @@ fn schedule_settings_ui(ui: &mut Ui, schedule: &mut LrSchedule, epochs: usize) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use egui_kittest::Harness;
-    use egui_kittest::kittest::Queryable;
-
-    use super::*;
-
-    fn panel() -> Harness<'static, TrainConfig> {
-        Harness::new_ui_state(
-            |ui, config: &mut TrainConfig| train_settings_ui(ui, config, &mut 5),
-            TrainConfig::default(),
-        )
-    }
-
-    #[test]
-    fn the_schedule_is_chosen_and_set_by_label() {
-        let mut h = panel();
-        h.get_by_label("LR schedule").click();
-        h.run();
-        h.get_by_label("Cosine with warmup").click();
-        h.run();
-        assert_eq!(
-            h.state().schedule,
-            LrSchedule::from_name("cosine").expect("known")
-        );
-        h.get_by_label("Warmup epochs").set_value_accesskit(3.0);
-        h.run();
-        h.get_by_label("Final fraction of the rate")
-            .set_value_accesskit(0.1);
-        h.run();
-        assert_eq!(
-            h.state().schedule,
-            LrSchedule::Cosine {
-                warmup_epochs: 3,
-                min_factor: 0.1
-            }
-        );
-        h.get_by_label("LR schedule").click();
-        h.run();
-        h.get_by_label("Reduce on plateau").click();
-        h.run();
-        h.get_by_label("Plateau patience").set_value_accesskit(3.0);
-        h.run();
-        assert!(
-            matches!(h.state().schedule, LrSchedule::Plateau { patience: 3, .. }),
-            "{:?}",
-            h.state().schedule
-        );
-    }
-
-    #[test]
-    fn weight_decay_and_clipping_are_set_by_label() {
-        let mut h = panel();
-        h.get_by_label("Weight decay").set_value_accesskit(0.01);
-        h.run();
-        assert_eq!(h.state().weight_decay, 0.01);
-        assert_eq!(h.state().clip_norm, None, "off by default");
-        h.get_by_label("Clip gradient norm").click();
-        h.run();
-        assert_eq!(h.state().clip_norm, Some(1.0));
-        h.get_by_label("max").set_value_accesskit(2.5);
-        h.run();
-        assert_eq!(h.state().clip_norm, Some(2.5));
-        h.get_by_label("Clip gradient norm").click();
-        h.run();
-        assert_eq!(h.state().clip_norm, None);
-    }
-}
-
 /// Train / Pause / Resume / Step / Stop / Reset, the validation message and the progress.
 pub fn run_controls_ui(
     ui: &mut Ui,
@@ -378,5 +309,74 @@ fn progress_ui(ui: &mut Ui, session: &Session) {
             ))
             .color(ui.visuals().warn_fg_color),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    use super::*;
+
+    fn panel() -> Harness<'static, TrainConfig> {
+        Harness::new_ui_state(
+            |ui, config: &mut TrainConfig| train_settings_ui(ui, config, &mut 5),
+            TrainConfig::default(),
+        )
+    }
+
+    #[test]
+    fn the_schedule_is_chosen_and_set_by_label() {
+        let mut h = panel();
+        h.get_by_label("LR schedule").click();
+        h.run();
+        h.get_by_label("Cosine with warmup").click();
+        h.run();
+        assert_eq!(
+            h.state().schedule,
+            LrSchedule::from_name("cosine").expect("known")
+        );
+        h.get_by_label("Warmup epochs").set_value_accesskit(3.0);
+        h.run();
+        h.get_by_label("Final fraction of the rate")
+            .set_value_accesskit(0.1);
+        h.run();
+        assert_eq!(
+            h.state().schedule,
+            LrSchedule::Cosine {
+                warmup_epochs: 3,
+                min_factor: 0.1
+            }
+        );
+        h.get_by_label("LR schedule").click();
+        h.run();
+        h.get_by_label("Reduce on plateau").click();
+        h.run();
+        h.get_by_label("Plateau patience").set_value_accesskit(3.0);
+        h.run();
+        assert!(
+            matches!(h.state().schedule, LrSchedule::Plateau { patience: 3, .. }),
+            "{:?}",
+            h.state().schedule
+        );
+    }
+
+    #[test]
+    fn weight_decay_and_clipping_are_set_by_label() {
+        let mut h = panel();
+        h.get_by_label("Weight decay").set_value_accesskit(0.01);
+        h.run();
+        assert_eq!(h.state().weight_decay, 0.01);
+        assert_eq!(h.state().clip_norm, None, "off by default");
+        h.get_by_label("Clip gradient norm").click();
+        h.run();
+        assert_eq!(h.state().clip_norm, Some(1.0));
+        h.get_by_label("max").set_value_accesskit(2.5);
+        h.run();
+        assert_eq!(h.state().clip_norm, Some(2.5));
+        h.get_by_label("Clip gradient norm").click();
+        h.run();
+        assert_eq!(h.state().clip_norm, None);
     }
 }

@@ -9,9 +9,13 @@ use clap::{Args, ValueEnum};
 use super::DataArgs;
 use super::source;
 use crate::data::{Dataset, Truth};
+use crate::diagnostics::{
+    AlongX, Diagnostics, DiagnosticsOptions, MixtureHealth, RegressionDiagnostics, diagnose,
+    truth_rows,
+};
 use crate::export::figures::{
-    DataFigure, DataPlotOptions, Figure, LossFigure, PosteriorFigure, RenderOptions, save_figure,
-    suggest_view,
+    ComponentsFigure, CoverageFigure, DataFigure, DataPlotOptions, Figure, LossFigure, PitFigure,
+    PosteriorFigure, ReliabilityFigure, RenderOptions, save_figure, suggest_view,
 };
 use crate::export::load_model;
 use crate::nn::{Model, PredictionView};
@@ -27,6 +31,15 @@ pub enum FigureKind {
     Posterior,
     /// Train and held-out NLL per epoch, from the model file's training history.
     Loss,
+    /// PIT histogram of --data with the 95 % band of a calibrated model (regression).
+    Pit,
+    /// Central-interval coverage against the nominal level on --data (regression; with the
+    /// true density's curve for presets).
+    Coverage,
+    /// Reliability diagram with the rows per bin on --data (Bernoulli head).
+    Reliability,
+    /// Mixture weights, locations and scales along the x column over --data's range.
+    Components,
 }
 
 #[derive(Debug, Args)]
@@ -205,6 +218,76 @@ pub fn run(args: &FigureArgs) -> Result<()> {
                 .filter(|v| v.is_finite());
             figure.title = title;
             save_figure(&args.out, &Figure::Loss(figure), &options, overwrite)?;
+        }
+        FigureKind::Pit | FigureKind::Coverage | FigureKind::Reliability => {
+            let Some(data) = &data else {
+                bail!("--kind pit, coverage and reliability need --data (a file or preset:NAME)");
+            };
+            let options_d = DiagnosticsOptions::default();
+            let diagnostics = diagnose(&model, &data.dataset, &options_d)?;
+            match (args.kind, &diagnostics) {
+                (FigureKind::Pit, Diagnostics::Regression(r)) => {
+                    let mut figure = PitFigure::new(&r.pit_histogram);
+                    figure.tests = Some(r.uniformity);
+                    figure.title = title;
+                    save_figure(&args.out, &Figure::Pit(figure), &options, overwrite)?;
+                }
+                (FigureKind::Coverage, Diagnostics::Regression(r)) => {
+                    let truth = data
+                        .truth
+                        .as_ref()
+                        .and_then(|t| truth_rows(t, &data.dataset))
+                        .map(|rows| RegressionDiagnostics::from_rows(&rows, &options_d));
+                    let mut figure = CoverageFigure::new(&r.coverage);
+                    figure.truth = truth.as_ref().map(|t| &t.coverage);
+                    figure.title = title;
+                    save_figure(&args.out, &Figure::Coverage(figure), &options, overwrite)?;
+                }
+                (FigureKind::Reliability, Diagnostics::Classifier(c)) => {
+                    let mut figure = ReliabilityFigure::new(c);
+                    figure.title = title;
+                    save_figure(&args.out, &Figure::Reliability(figure), &options, overwrite)?;
+                }
+                (FigureKind::Reliability, _) => bail!(
+                    "--kind reliability needs a Bernoulli classifier; this model has a {} head (use pit or coverage)",
+                    model.head().label()
+                ),
+                _ => bail!(
+                    "--kind {} needs a regression model; this one is a Bernoulli classifier (use reliability)",
+                    if args.kind == FigureKind::Pit {
+                        "pit"
+                    } else {
+                        "coverage"
+                    }
+                ),
+            }
+        }
+        FigureKind::Components => {
+            let Some(data) = &data else {
+                bail!("--kind components needs --data (its x range is the plotted one)");
+            };
+            let d = model.n_inputs();
+            let n = data.dataset.n_inputs().max(1);
+            let column = |j: usize| (0..data.dataset.len()).map(move |i| data.dataset.x[i * n + j]);
+            let range = crate::export::figures::min_max_of(column(x_column))
+                .context("--kind components: the data has no finite x values")?;
+            let along = AlongX {
+                x_column,
+                base_inputs: (0..d).map(|j| median(column(j)).unwrap_or(0.0)).collect(),
+                x_range: range,
+                points: 300,
+            };
+            let health = MixtureHealth::compute(&model, &along)?;
+            for warning in &health.warnings {
+                eprintln!("warning: {warning}");
+            }
+            let figure = ComponentsFigure {
+                health: &health,
+                x_name: model.spec.x_names[x_column].clone(),
+                y_name: model.spec.y_name.clone(),
+                title,
+            };
+            save_figure(&args.out, &Figure::Components(figure), &options, overwrite)?;
         }
     }
     eprintln!("wrote {}", args.out.display());

@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 
 use crate::data::{ColumnRoles, MissingPolicy, Preset};
+use crate::diagnostics::{DiagnosticsOptions, RegressionDiagnostics, diagnose, truth_rows};
 use crate::export::experiment::{
     DataSourceSpec, Experiment, RunRecord, TestSourceSpec, load_experiment, save_experiment,
 };
@@ -540,20 +541,32 @@ fn report_epoch(record: &EpochRecord, epochs: usize, json_out: bool) {
 
 fn eval(args: &EvalArgs) -> Result<()> {
     let (model, _) = load_model(&args.model)?;
-    let (x_names, y_name) = (&model.spec.x_names, &model.spec.y_name);
-    let rows = source::load_for_model(&args.data, x_names, y_name, &args.data_args.options())?;
-    let data = rows.dataset(x_names, y_name).with_context(|| {
-        format!(
-            "{}: no column \"{y_name}\" (the model's target), so there is nothing to score",
-            args.data
-        )
-    })?;
+    let (data, truth) = model_dataset(&args.data, &model, &args.data_args.options())?;
     let scores = model.score(&data);
+    let started = std::time::Instant::now();
+    let diagnostics = diagnose(&model, &data, &DiagnosticsOptions::default())
+        .with_context(|| format!("{}: cannot compute the diagnostics", args.data))?;
+    let diagnostics_seconds = started.elapsed().as_secs_f64();
+    let truth_diagnostics = truth
+        .as_ref()
+        .filter(|_| !model.head().is_classifier())
+        .and_then(|t| truth_rows(t, &data))
+        .map(|rows| RegressionDiagnostics::from_rows(&rows, &DiagnosticsOptions::default()));
     if args.json {
-        println!(
-            "{}",
-            json!({ "rows": data.len(), "nll": scores.nll, "accuracy": scores.accuracy })
-        );
+        let mut value =
+            json!({ "rows": data.len(), "nll": scores.nll, "accuracy": scores.accuracy });
+        for (name, v) in diagnostics.contract_fields() {
+            value[name] = v.into();
+        }
+        value["diagnostics_seconds"] = diagnostics_seconds.into();
+        if let Some(t) = &truth_diagnostics {
+            let mut truth_value = json!({ "nll": t.nll });
+            for (name, v) in t.contract_fields() {
+                truth_value[name] = v.into();
+            }
+            value["truth"] = truth_value;
+        }
+        println!("{value}");
     } else {
         println!(
             "{} rows: NLL {:.4} nats{}",
@@ -564,8 +577,46 @@ fn eval(args: &EvalArgs) -> Result<()> {
                 .map(|a| format!(", accuracy {a:.4}"))
                 .unwrap_or_default()
         );
+        print_diagnostics("model", &diagnostics.contract_fields());
+        if let Some(t) = &truth_diagnostics {
+            println!("true density on the same rows: NLL {:.4} nats", t.nll);
+            print_diagnostics("truth", &t.contract_fields());
+        }
+        eprintln!("diagnostics computed in {diagnostics_seconds:.3} s");
     }
     Ok(())
+}
+
+fn print_diagnostics(label: &str, fields: &[(&str, f64)]) {
+    let text: Vec<String> = fields.iter().map(|(n, v)| format!("{n} {v:.4}")).collect();
+    println!("{label}: {}", text.join(", "));
+}
+
+/// The rows of `spec` with the model's columns (and the target), plus the true density when
+/// `spec` is a preset that knows it.
+pub(crate) fn model_dataset(
+    spec: &str,
+    model: &crate::nn::Model,
+    options: &SourceOptions,
+) -> Result<(crate::data::Dataset, Option<crate::data::Truth>)> {
+    let (x_names, y_name) = (&model.spec.x_names, &model.spec.y_name);
+    if source::parse_preset(spec).is_some() {
+        let loaded = source::load(spec, options)?;
+        if &loaded.dataset.x_names != x_names {
+            anyhow::bail!(
+                "{spec} has inputs {:?} but the model expects {:?}",
+                loaded.dataset.x_names,
+                x_names
+            );
+        }
+        let truth = loaded.preset.and_then(|(p, params)| p.truth(&params));
+        return Ok((loaded.dataset, truth));
+    }
+    let rows = source::load_for_model(spec, x_names, y_name, options)?;
+    let data = rows.dataset(x_names, y_name).with_context(|| {
+        format!("{spec}: no column \"{y_name}\" (the model's target), so there is nothing to score")
+    })?;
+    Ok((data, None))
 }
 
 fn predict(args: &PredictArgs) -> Result<()> {

@@ -77,7 +77,9 @@ pub enum DiagnosticsError {
     NoRows,
     #[error("the data has {data} input columns but the model reads {model}")]
     Inputs { data: usize, model: usize },
-    #[error("row {row}: target {value} is not 0 or 1 (the model is a Bernoulli classifier)")]
+    #[error(
+        "row {row}: target {value} is not 0 or 1 (the model is a Bernoulli classifier; rows count from 1)"
+    )]
     NotBinary { row: usize, value: f64 },
 }
 
@@ -203,7 +205,10 @@ pub fn diagnose(
             .enumerate()
             .find(|(_, v)| **v != 0.0 && **v != 1.0)
         {
-            return Err(DiagnosticsError::NotBinary { row, value });
+            return Err(DiagnosticsError::NotBinary {
+                row: row + 1,
+                value,
+            });
         }
         let p = probabilities(model, data, options.threads);
         return Ok(Diagnostics::Classifier(classifier_diagnostics(&p, &data.y)));
@@ -212,4 +217,133 @@ pub fn diagnose(
     Ok(Diagnostics::Regression(RegressionDiagnostics::from_rows(
         &rows, options,
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::mlp::LayerSpec;
+    use crate::nn::{Head, ModelSpec, Scaler};
+
+    /// A Normal model that predicts N(0, σ²) everywhere (zero weights: outputs = biases).
+    fn constant_normal(sigma: f64) -> Model {
+        let spec = ModelSpec {
+            x_names: vec!["x".into()],
+            y_name: "y".into(),
+            hidden: Vec::<LayerSpec>::new(),
+            head: Head::Normal,
+            sigma_floor: 0.0,
+            x_scalers: vec![Scaler::default()],
+            y_scaler: Scaler::default(),
+        };
+        let mut model = Model::new(spec, 0);
+        model.mlp.params.iter_mut().for_each(|p| *p = 0.0);
+        // softplus⁻¹(σ) = ln(e^σ − 1)
+        let raw = (sigma.exp() - 1.0).ln() as f32;
+        model.mlp.output_bias_mut().copy_from_slice(&[0.0, raw]);
+        model
+    }
+
+    /// n rows whose targets are the N(0, 1) quantiles at (i + ½)/n: exactly "standard normal".
+    fn standard_normal_rows(n: usize) -> Dataset {
+        Dataset {
+            x_names: vec!["x".into()],
+            y_name: "y".into(),
+            x: vec![0.0; n],
+            y: (0..n)
+                .map(|i| normal::quantile((i as f64 + 0.5) / n as f64))
+                .collect(),
+        }
+    }
+
+    fn regression(model: &Model, data: &Dataset) -> RegressionDiagnostics {
+        match diagnose(model, data, &DiagnosticsOptions::default()) {
+            Ok(Diagnostics::Regression(r)) => r,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn pit_shape_tells_over_from_under_confidence() {
+        let data = standard_normal_rows(4000);
+        let calibrated = regression(&constant_normal(1.0), &data);
+        assert!(
+            calibrated.uniformity.ks < 1e-3,
+            "{:?}",
+            calibrated.uniformity
+        );
+        assert!((calibrated.coverage.at(0.9).unwrap_or(0.0) - 0.9).abs() < 1e-3);
+        assert!(calibrated.coverage.miscalibration_area < 1e-3);
+        let h = &calibrated.pit_histogram;
+        assert_eq!(h.outside_band(), 0, "{h:?}");
+        // σ = 0.5: too narrow, the PIT piles up at 0 and 1 (a U).
+        let narrow = regression(&constant_normal(0.5), &data);
+        let c = &narrow.pit_histogram.counts;
+        assert!(
+            c[0] > 2 * c[c.len() / 2] && c[c.len() - 1] > 2 * c[c.len() / 2],
+            "{c:?}"
+        );
+        assert!(narrow.coverage.at(0.5).unwrap_or(1.0) < 0.4);
+        // σ = 2: too wide, the PIT piles up in the middle (a dome).
+        let wide = regression(&constant_normal(2.0), &data);
+        let c = &wide.pit_histogram.counts;
+        assert!(c[c.len() / 2] > 2 * c[0], "{c:?}");
+        assert!(wide.coverage.at(0.5).unwrap_or(0.0) > 0.6);
+        assert!(wide.uniformity.ks_pvalue < 1e-10 && narrow.uniformity.ks_pvalue < 1e-10);
+        // Sharpness in closed form: the 50 % interval of N(0, 4) is 2 · 0.6745 · 2 wide.
+        assert!((wide.sharpness.width_50 - 4.0 * 0.674_489_750_196_081_7).abs() < 1e-6);
+        // CRPS is lowest for the calibrated model.
+        assert!(calibrated.crps < narrow.crps && calibrated.crps < wide.crps);
+    }
+
+    #[test]
+    fn results_do_not_depend_on_the_thread_count() {
+        let data = standard_normal_rows(10_000);
+        let model = constant_normal(1.3);
+        let one = diagnose(
+            &model,
+            &data,
+            &DiagnosticsOptions {
+                threads: 1,
+                ..Default::default()
+            },
+        );
+        let four = diagnose(
+            &model,
+            &data,
+            &DiagnosticsOptions {
+                threads: 4,
+                ..Default::default()
+            },
+        );
+        assert_eq!(one, four);
+    }
+
+    #[test]
+    fn bad_input_is_named() {
+        let model = constant_normal(1.0);
+        let empty = standard_normal_rows(0);
+        assert_eq!(
+            diagnose(&model, &empty, &DiagnosticsOptions::default()),
+            Err(DiagnosticsError::NoRows)
+        );
+        let mut two_inputs = standard_normal_rows(3);
+        two_inputs.x_names.push("z".into());
+        two_inputs.x = vec![0.0; 6];
+        let err = diagnose(&model, &two_inputs, &DiagnosticsOptions::default()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the data has 2 input columns but the model reads 1"
+        );
+        let mut classifier = constant_normal(1.0);
+        classifier.spec.head = Head::Bernoulli;
+        classifier.mlp = crate::nn::Mlp::new(1, &[], 1, 0);
+        let err = diagnose(
+            &classifier,
+            &standard_normal_rows(3),
+            &DiagnosticsOptions::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().starts_with("row 1: target"), "{err}");
+    }
 }

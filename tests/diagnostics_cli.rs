@@ -240,3 +240,143 @@ fn a_floor_far_too_high_gives_a_dome_shaped_pit() {
     assert!(number(&value, "coverage_50") > 0.8, "{value}");
     assert!(number(&value, "pit_ks_pvalue") < 1e-6, "{value}");
 }
+
+#[test]
+fn no_inputs_fits_p_of_y_end_to_end() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    // Galaxy-like velocities: two clumps, written as a one-column file.
+    let mut csv = String::from("velocity\n");
+    for i in 0..600 {
+        let jitter = ((i * 7919) % 101) as f64 / 50.0 - 1.0;
+        let v = if i % 10 < 3 {
+            10.0 + jitter
+        } else {
+            21.0 + jitter
+        };
+        csv.push_str(&format!("{v}\n"));
+    }
+    std::fs::write(d.join("galaxies.csv"), csv).expect("write");
+    let common = [
+        "--head",
+        "mixture:2",
+        "--hidden",
+        "",
+        "--epochs",
+        "40",
+        "--lr",
+        "0.02",
+    ];
+    ok(run(
+        d,
+        &[
+            &[
+                "train",
+                "--data",
+                "galaxies.csv",
+                "--x",
+                "",
+                "--out",
+                "py.json",
+            ][..],
+            &common,
+        ]
+        .concat(),
+    ));
+    let value = eval_json(d, "py.json", &["--data", "galaxies.csv"]);
+    assert!(
+        number(&value, "nll").is_finite() && number(&value, "crps") > 0.0,
+        "{value}"
+    );
+    ok(run(
+        d,
+        &[
+            "predict",
+            "--model",
+            "py.json",
+            "--data",
+            "galaxies.csv",
+            "--out",
+            "p.csv",
+        ],
+    ));
+    let predictions = std::fs::read_to_string(d.join("p.csv")).expect("read");
+    assert_eq!(
+        predictions.lines().count(),
+        601,
+        "a header and one line per row"
+    );
+    ok(run(
+        d,
+        &[
+            "figure",
+            "--model",
+            "py.json",
+            "--kind",
+            "posterior",
+            "--out",
+            "post.svg",
+        ],
+    ));
+    let out = run(
+        d,
+        &[
+            "figure",
+            "--model",
+            "py.json",
+            "--data",
+            "galaxies.csv",
+            "--kind",
+            "data",
+            "--out",
+            "d.svg",
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no inputs"),
+        "{out:?}"
+    );
+
+    // Beside a conditional model: the information its inputs carry, in nats.
+    let preset = ["--data", "preset:heteroscedastic", "--n", "1500"];
+    ok(run(
+        d,
+        &[
+            &["train", "--x", "", "--out", "base.json"][..],
+            &preset,
+            &common,
+        ]
+        .concat(),
+    ));
+    ok(run(
+        d,
+        &[
+            &[
+                "train",
+                "--head",
+                "normal",
+                "--hidden",
+                "16:tanh",
+                "--epochs",
+                "30",
+                "--lr",
+                "0.01",
+                "--out",
+                "cond.json",
+            ][..],
+            &preset,
+        ]
+        .concat(),
+    ));
+    let value = eval_json(
+        d,
+        "cond.json",
+        &[&preset[..], &["--baseline", "base.json"]].concat(),
+    );
+    let info = number(&value, "information_nats");
+    assert!(
+        info > 0.3,
+        "the inputs of heteroscedastic data carry information: {value}"
+    );
+    assert!((number(&value, "baseline_nll") - number(&value, "nll") - info).abs() < 1e-9);
+}

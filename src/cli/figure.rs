@@ -90,7 +90,10 @@ fn load_data(args: &FigureArgs, model: &Model) -> Result<Option<DataSource>> {
     };
     let options = args.data_args.options();
     if source::parse_preset(spec).is_some() {
-        let loaded = source::load(spec, &options)?;
+        let loaded = source::load(
+            spec,
+            &source::options_for_model(&options, &model.spec.x_names),
+        )?;
         if loaded.dataset.x_names != model.spec.x_names {
             bail!(
                 "{spec} has inputs {:?} but the model expects {:?}",
@@ -158,6 +161,16 @@ pub fn run(args: &FigureArgs) -> Result<()> {
             })?,
     };
     let data = load_data(args, &model)?;
+    let along_x = matches!(
+        args.kind,
+        FigureKind::Data | FigureKind::Density | FigureKind::Components
+    );
+    if model.n_inputs() == 0 && along_x {
+        bail!(
+            "{}: the model has no inputs (it is p(y)), so there is no x axis; use --kind posterior, pit or coverage",
+            args.model.display()
+        );
+    }
     let overwrite = super::overwrite(args.force);
     let title = args.title.clone();
     match args.kind {
@@ -184,15 +197,16 @@ pub fn run(args: &FigureArgs) -> Result<()> {
                 let n = data.dataset.n_inputs();
                 median((0..data.dataset.len()).map(|i| data.dataset.x[i * n + j]))
             };
-            let x_star = match args.x_star {
-                Some(v) if v.is_finite() => v,
-                Some(v) => bail!("--x-star {v} is not a finite number"),
-                None => column(x_column).context(
-                    "--kind posterior needs --x-star or --data (its median is the default x*)",
-                )?,
-            };
             let mut row: Vec<f64> = (0..d).map(|j| column(j).unwrap_or(0.0)).collect();
-            row[x_column] = x_star;
+            if d > 0 {
+                row[x_column] = match args.x_star {
+                    Some(v) if v.is_finite() => v,
+                    Some(v) => bail!("--x-star {v} is not a finite number"),
+                    None => column(x_column).context(
+                        "--kind posterior needs --x-star or --data (its median is the default x*)",
+                    )?,
+                };
+            }
             let predictive = model.predict(&row);
             let mut figure = PosteriorFigure::for_model(&model, &predictive, row);
             figure.truth = data.as_ref().and_then(|d| d.truth.as_ref());

@@ -11,7 +11,9 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 
 use crate::data::{ColumnRoles, MissingPolicy, Preset};
-use crate::diagnostics::{DiagnosticsOptions, RegressionDiagnostics, diagnose, truth_rows};
+use crate::diagnostics::{
+    DiagnosticsOptions, RegressionDiagnostics, diagnose, input_information, truth_rows,
+};
 use crate::export::experiment::{
     DataSourceSpec, Experiment, RunRecord, TestSourceSpec, load_experiment, save_experiment,
 };
@@ -86,7 +88,8 @@ pub struct BenchArgs {
 
 #[derive(Debug, Args)]
 pub struct DataArgs {
-    /// Input columns, comma-separated (default: every column but the target).
+    /// Input columns, comma-separated (default: every column but the target); "" for none,
+    /// which fits the unconditional density p(y).
     #[arg(long, value_delimiter = ',')]
     pub x: Option<Vec<String>>,
     /// Target column (default: the last column).
@@ -109,7 +112,11 @@ pub struct DataArgs {
 impl DataArgs {
     fn options(&self) -> SourceOptions {
         SourceOptions {
-            x: self.x.clone(),
+            // `--x ""` (no inputs: p(y)) arrives as one empty name.
+            x: self
+                .x
+                .as_ref()
+                .map(|x| x.iter().filter(|n| !n.trim().is_empty()).cloned().collect()),
             y: self.y.clone(),
             drop_missing: self.drop_missing,
             n: self.n,
@@ -176,6 +183,10 @@ pub struct TrainArgs {
 pub struct EvalArgs {
     #[arg(long)]
     pub model: PathBuf,
+    /// A model of p(y) without inputs (`train --x ""`) for the same target: also report its
+    /// NLL and the information the inputs carry, NLL(p(y)) − NLL(p(y|x)), in nats.
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
     /// A CSV/TSV path or preset:NAME with the model's columns.
     #[arg(long)]
     pub data: String,
@@ -547,6 +558,15 @@ fn eval(args: &EvalArgs) -> Result<()> {
     let diagnostics = diagnose(&model, &data, &DiagnosticsOptions::default())
         .with_context(|| format!("{}: cannot compute the diagnostics", args.data))?;
     let diagnostics_seconds = started.elapsed().as_secs_f64();
+    let information = match &args.baseline {
+        Some(path) => {
+            let (baseline, _) = load_model(path)?;
+            let nats = input_information(&model, &baseline, &data)
+                .with_context(|| format!("--baseline {}", path.display()))?;
+            Some((scores.nll + nats, nats))
+        }
+        None => None,
+    };
     let truth_diagnostics = truth
         .as_ref()
         .filter(|_| !model.head().is_classifier())
@@ -559,6 +579,10 @@ fn eval(args: &EvalArgs) -> Result<()> {
             value[name] = v.into();
         }
         value["diagnostics_seconds"] = diagnostics_seconds.into();
+        if let Some((baseline_nll, nats)) = information {
+            value["baseline_nll"] = baseline_nll.into();
+            value["information_nats"] = nats.into();
+        }
         if let Some(t) = &truth_diagnostics {
             let mut truth_value = json!({ "nll": t.nll });
             for (name, v) in t.contract_fields() {
@@ -578,6 +602,11 @@ fn eval(args: &EvalArgs) -> Result<()> {
                 .unwrap_or_default()
         );
         print_diagnostics("model", &diagnostics.contract_fields());
+        if let Some((baseline_nll, nats)) = information {
+            println!(
+                "p(y) baseline NLL {baseline_nll:.4} nats: the inputs carry {nats:.4} nats per row"
+            );
+        }
         if let Some(t) = &truth_diagnostics {
             println!("true density on the same rows: NLL {:.4} nats", t.nll);
             print_diagnostics("truth", &t.contract_fields());
@@ -601,7 +630,7 @@ pub(crate) fn model_dataset(
 ) -> Result<(crate::data::Dataset, Option<crate::data::Truth>)> {
     let (x_names, y_name) = (&model.spec.x_names, &model.spec.y_name);
     if source::parse_preset(spec).is_some() {
-        let loaded = source::load(spec, options)?;
+        let loaded = source::load(spec, &source::options_for_model(options, x_names))?;
         if &loaded.dataset.x_names != x_names {
             anyhow::bail!(
                 "{spec} has inputs {:?} but the model expects {:?}",

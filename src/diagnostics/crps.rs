@@ -8,7 +8,7 @@ use crate::nn::NormalMixture;
 /// A(m, s) = m (2Φ(m/s) − 1) + 2 s φ(m/s), i.e. E|X| for X ~ N(m, s²).
 fn expected_abs(m: f64, s: f64) -> f64 {
     let z = m / s;
-    m * (2.0 * normal::cdf(z) - 1.0) + 2.0 * s * normal::pdf(z)
+    m * (2.0 * normal::cdf_abs(z) - 1.0) + 2.0 * s * normal::pdf_abs(z)
 }
 
 /// CRPS of N(μ, σ²) at y: σ [z (2Φ(z) − 1) + 2φ(z) − 1/√π], z = (y − μ)/σ.

@@ -11,6 +11,7 @@
 
 mod coverage;
 mod crps;
+mod erfc;
 mod hdr;
 mod health;
 mod information;

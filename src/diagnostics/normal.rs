@@ -12,7 +12,28 @@ pub fn pdf(z: f64) -> f64 {
 
 /// Φ(z), through erfc so that the lower tail keeps its relative accuracy.
 pub fn cdf(z: f64) -> f64 {
-    0.5 * libm::erfc(-z / SQRT_2)
+    0.5 * super::erfc::erfc(-z / SQRT_2)
+}
+
+/// Beyond this |z|, Φ is 0 or 1 and φ is 0 to within 1.1e-19 (absolute).
+const TAIL_CUTOFF: f64 = 9.0;
+
+/// Φ(z) to an absolute 1e-19: exactly 0 or 1 beyond ±9 without calling erfc. For sums over
+/// mixture components (quantile steps, CRPS), where only absolute accuracy matters and far
+/// components are common.
+pub fn cdf_abs(z: f64) -> f64 {
+    if z < -TAIL_CUTOFF {
+        0.0
+    } else if z > TAIL_CUTOFF {
+        1.0
+    } else {
+        cdf(z)
+    }
+}
+
+/// φ(z) to an absolute 1.1e-19: 0 beyond ±9.
+pub fn pdf_abs(z: f64) -> f64 {
+    if z.abs() > TAIL_CUTOFF { 0.0 } else { pdf(z) }
 }
 
 /// Φ⁻¹(p) for p in (0, 1): Acklam's rational approximation (relative error < 1.2e-9)

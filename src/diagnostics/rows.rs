@@ -65,7 +65,7 @@ fn without_lighter_than(m: &NormalMixture, weight: f64) -> Option<NormalMixture>
 }
 
 /// The p-quantile by Halley's method from `guess` (the moment-matched Normal's quantile),
-/// safeguarded by bisection inside a bracket, to 1e-10 of the predictive σ. cdf, density and
+/// safeguarded by Newton and bisection inside a bracket, to 1e-10 of the predictive σ. cdf, density and
 /// its slope come from one pass over the components per step; Halley converges cubically, so
 /// two or three steps usually suffice.
 fn quantile(m: &NormalMixture, p: f64, guess: f64, std: f64) -> f64 {
@@ -80,8 +80,8 @@ fn quantile(m: &NormalMixture, p: f64, guess: f64, std: f64) -> f64 {
         let (mut cdf, mut density, mut slope) = (0.0, 0.0, 0.0);
         for (w, mu, s) in m.iter() {
             let z = (y - mu) / s;
-            let phi = w * normal::pdf(z) / s;
-            cdf += w * normal::cdf(z);
+            let phi = w * normal::pdf_abs(z) / s;
+            cdf += w * normal::cdf_abs(z);
             density += phi;
             slope -= phi * z / s;
         }
@@ -91,9 +91,15 @@ fn quantile(m: &NormalMixture, p: f64, guess: f64, std: f64) -> f64 {
         } else {
             hi = y;
         }
+        // Halley; where its step leaves the bracket (far from the root, in a skewed tail),
+        // Newton; bisection only when both do, since halving the wide bracket is slow.
         let halley = y - 2.0 * f * density / (2.0 * density * density - f * slope);
-        let next = if density > 0.0 && halley > lo && halley < hi {
+        let newton = y - f / density;
+        let inside = |v: f64| density > 0.0 && v > lo && v < hi;
+        let next = if inside(halley) {
             halley
+        } else if inside(newton) {
+            newton
         } else {
             0.5 * (lo + hi)
         };

@@ -43,7 +43,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         let all = (0..h.components.len()).flat_map(|k| values_of(k).iter().copied());
         let (lo, hi) = common::min_max(all).unwrap_or((0.0, 1.0));
         let y_range = if *name == "weight π_k" {
-            0.0..1.02
+            0.0..(hi * 1.15).clamp(0.05, 1.02)
         } else {
             common::padded(
                 lo.min(if *name == "scale σ_k" { 0.0 } else { lo }),
@@ -123,7 +123,9 @@ pub(super) fn draw<DB: DrawingBackend>(
                 )?;
             }
         }
-        common::legend(&mut chart, style, LegendPosition::UpperRight)?;
+        if *name != "location μ_k" {
+            common::legend(&mut chart, style, LegendPosition::UpperRight)?;
+        }
     }
     Ok(())
 }

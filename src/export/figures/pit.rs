@@ -101,8 +101,14 @@ pub(super) fn draw<DB: DrawingBackend>(
         legend_entry(
             &mut chart,
             &format!(
-                "KS D = {:.4} (p = {:.3}), A² = {:.2}",
-                t.ks, t.ks_pvalue, t.ad
+                "KS D = {:.4} (p = {}), A² = {:.2}",
+                t.ks,
+                if t.ks_pvalue < 1e-3 {
+                    format!("{:.1e}", t.ks_pvalue)
+                } else {
+                    format!("{:.3}", t.ks_pvalue)
+                },
+                t.ad
             ),
             line_glyph(style, colors::WHITE, 1),
         )?;

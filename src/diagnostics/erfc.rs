@@ -2,7 +2,12 @@
 //! MIT/Apache-2.0), unchanged except that it calls the platform's `exp` rather than `libm`'s
 //! portable one. The per-row diagnostics evaluate Φ millions of times, and the portable exp
 //! made up about a third of their time.
-#![allow(clippy::excessive_precision, clippy::unreadable_literal)]
+// The port keeps the original's structure (late initialisation, long literals) to stay comparable.
+#![allow(
+    clippy::excessive_precision,
+    clippy::unreadable_literal,
+    clippy::needless_late_init
+)]
 
 fn get_high_word(x: f64) -> u32 {
     (x.to_bits() >> 32) as u32

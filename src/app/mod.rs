@@ -759,6 +759,14 @@ impl WorkbenchApp {
         } else {
             MissingPolicy::Error
         };
+        // The core accepts no inputs (p(y)); the window's views still need an x axis.
+        if roles.x.is_empty() {
+            self.data_error = Some(format!(
+                "{}: choose at least one input column (p(y) without inputs: use the command line, train --x \"\")",
+                table.source
+            ));
+            return;
+        }
         match table.select(&roles, policy) {
             Ok(selection) => {
                 self.settings.data.x_columns = roles.x.clone();

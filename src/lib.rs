@@ -7,6 +7,7 @@ pub mod bench;
 pub mod cli;
 pub mod colormap;
 pub mod data;
+pub mod diagnostics;
 pub mod export;
 pub mod nn;
 pub mod run;

@@ -9,9 +9,13 @@ use clap::{Args, ValueEnum};
 use super::DataArgs;
 use super::source;
 use crate::data::{Dataset, Truth};
+use crate::diagnostics::{
+    AlongX, Diagnostics, DiagnosticsOptions, MixtureHealth, RegressionDiagnostics, diagnose,
+    truth_rows,
+};
 use crate::export::figures::{
-    DataFigure, DataPlotOptions, Figure, LossFigure, PosteriorFigure, RenderOptions, save_figure,
-    suggest_view,
+    ComponentsFigure, CoverageFigure, DataFigure, DataPlotOptions, Figure, LossFigure, PitFigure,
+    PosteriorFigure, ReliabilityFigure, RenderOptions, save_figure, suggest_view,
 };
 use crate::export::load_model;
 use crate::nn::{Model, PredictionView};
@@ -27,6 +31,15 @@ pub enum FigureKind {
     Posterior,
     /// Train and held-out NLL per epoch, from the model file's training history.
     Loss,
+    /// PIT histogram of --data with the 95 % band of a calibrated model (regression).
+    Pit,
+    /// Central-interval coverage against the nominal level on --data (regression; with the
+    /// true density's curve for presets).
+    Coverage,
+    /// Reliability diagram with the rows per bin on --data (Bernoulli head).
+    Reliability,
+    /// Mixture weights, locations and scales along the x column over --data's range.
+    Components,
 }
 
 #[derive(Debug, Args)]
@@ -77,7 +90,10 @@ fn load_data(args: &FigureArgs, model: &Model) -> Result<Option<DataSource>> {
     };
     let options = args.data_args.options();
     if source::parse_preset(spec).is_some() {
-        let loaded = source::load(spec, &options)?;
+        let loaded = source::load(
+            spec,
+            &source::options_for_model(&options, &model.spec.x_names),
+        )?;
         if loaded.dataset.x_names != model.spec.x_names {
             bail!(
                 "{spec} has inputs {:?} but the model expects {:?}",
@@ -145,6 +161,16 @@ pub fn run(args: &FigureArgs) -> Result<()> {
             })?,
     };
     let data = load_data(args, &model)?;
+    let along_x = matches!(
+        args.kind,
+        FigureKind::Data | FigureKind::Density | FigureKind::Components
+    );
+    if model.n_inputs() == 0 && along_x {
+        bail!(
+            "{}: the model has no inputs (it is p(y)), so there is no x axis; use --kind posterior, pit or coverage",
+            args.model.display()
+        );
+    }
     let overwrite = super::overwrite(args.force);
     let title = args.title.clone();
     match args.kind {
@@ -171,15 +197,16 @@ pub fn run(args: &FigureArgs) -> Result<()> {
                 let n = data.dataset.n_inputs();
                 median((0..data.dataset.len()).map(|i| data.dataset.x[i * n + j]))
             };
-            let x_star = match args.x_star {
-                Some(v) if v.is_finite() => v,
-                Some(v) => bail!("--x-star {v} is not a finite number"),
-                None => column(x_column).context(
-                    "--kind posterior needs --x-star or --data (its median is the default x*)",
-                )?,
-            };
             let mut row: Vec<f64> = (0..d).map(|j| column(j).unwrap_or(0.0)).collect();
-            row[x_column] = x_star;
+            if d > 0 {
+                row[x_column] = match args.x_star {
+                    Some(v) if v.is_finite() => v,
+                    Some(v) => bail!("--x-star {v} is not a finite number"),
+                    None => column(x_column).context(
+                        "--kind posterior needs --x-star or --data (its median is the default x*)",
+                    )?,
+                };
+            }
             let predictive = model.predict(&row);
             let mut figure = PosteriorFigure::for_model(&model, &predictive, row);
             figure.truth = data.as_ref().and_then(|d| d.truth.as_ref());
@@ -205,6 +232,76 @@ pub fn run(args: &FigureArgs) -> Result<()> {
                 .filter(|v| v.is_finite());
             figure.title = title;
             save_figure(&args.out, &Figure::Loss(figure), &options, overwrite)?;
+        }
+        FigureKind::Pit | FigureKind::Coverage | FigureKind::Reliability => {
+            let Some(data) = &data else {
+                bail!("--kind pit, coverage and reliability need --data (a file or preset:NAME)");
+            };
+            let options_d = DiagnosticsOptions::default();
+            let diagnostics = diagnose(&model, &data.dataset, &options_d)?;
+            match (args.kind, &diagnostics) {
+                (FigureKind::Pit, Diagnostics::Regression(r)) => {
+                    let mut figure = PitFigure::new(&r.pit_histogram);
+                    figure.tests = Some(r.uniformity);
+                    figure.title = title;
+                    save_figure(&args.out, &Figure::Pit(figure), &options, overwrite)?;
+                }
+                (FigureKind::Coverage, Diagnostics::Regression(r)) => {
+                    let truth = data
+                        .truth
+                        .as_ref()
+                        .and_then(|t| truth_rows(t, &data.dataset))
+                        .map(|rows| RegressionDiagnostics::from_rows(&rows, &options_d));
+                    let mut figure = CoverageFigure::new(&r.coverage);
+                    figure.truth = truth.as_ref().map(|t| &t.coverage);
+                    figure.title = title;
+                    save_figure(&args.out, &Figure::Coverage(figure), &options, overwrite)?;
+                }
+                (FigureKind::Reliability, Diagnostics::Classifier(c)) => {
+                    let mut figure = ReliabilityFigure::new(c);
+                    figure.title = title;
+                    save_figure(&args.out, &Figure::Reliability(figure), &options, overwrite)?;
+                }
+                (FigureKind::Reliability, _) => bail!(
+                    "--kind reliability needs a Bernoulli classifier; this model has a {} head (use pit or coverage)",
+                    model.head().label()
+                ),
+                _ => bail!(
+                    "--kind {} needs a regression model; this one is a Bernoulli classifier (use reliability)",
+                    if args.kind == FigureKind::Pit {
+                        "pit"
+                    } else {
+                        "coverage"
+                    }
+                ),
+            }
+        }
+        FigureKind::Components => {
+            let Some(data) = &data else {
+                bail!("--kind components needs --data (its x range is the plotted one)");
+            };
+            let d = model.n_inputs();
+            let n = data.dataset.n_inputs().max(1);
+            let column = |j: usize| (0..data.dataset.len()).map(move |i| data.dataset.x[i * n + j]);
+            let range = crate::export::figures::min_max_of(column(x_column))
+                .context("--kind components: the data has no finite x values")?;
+            let along = AlongX {
+                x_column,
+                base_inputs: (0..d).map(|j| median(column(j)).unwrap_or(0.0)).collect(),
+                x_range: range,
+                points: 300,
+            };
+            let health = MixtureHealth::compute(&model, &along)?;
+            for warning in &health.warnings {
+                eprintln!("warning: {warning}");
+            }
+            let figure = ComponentsFigure {
+                health: &health,
+                x_name: model.spec.x_names[x_column].clone(),
+                y_name: model.spec.y_name.clone(),
+                title,
+            };
+            save_figure(&args.out, &Figure::Components(figure), &options, overwrite)?;
         }
     }
     eprintln!("wrote {}", args.out.display());

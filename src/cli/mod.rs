@@ -11,6 +11,9 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 
 use crate::data::{ColumnRoles, MissingPolicy, Preset};
+use crate::diagnostics::{
+    DiagnosticsOptions, RegressionDiagnostics, diagnose, input_information, truth_rows,
+};
 use crate::export::experiment::{
     DataSourceSpec, Experiment, ExperimentRun, TestSourceSpec, load_experiment, save_experiment,
 };
@@ -84,7 +87,8 @@ pub struct BenchArgs {
 
 #[derive(Debug, Args)]
 pub struct DataArgs {
-    /// Input columns, comma-separated (default: every column but the target).
+    /// Input columns, comma-separated (default: every column but the target); "" for none,
+    /// which fits the unconditional density p(y).
     #[arg(long, value_delimiter = ',')]
     pub x: Option<Vec<String>>,
     /// Target column (default: the last column).
@@ -107,7 +111,11 @@ pub struct DataArgs {
 impl DataArgs {
     fn options(&self) -> SourceOptions {
         SourceOptions {
-            x: self.x.clone(),
+            // `--x ""` (no inputs: p(y)) arrives as one empty name.
+            x: self
+                .x
+                .as_ref()
+                .map(|x| x.iter().filter(|n| !n.trim().is_empty()).cloned().collect()),
             y: self.y.clone(),
             drop_missing: self.drop_missing,
             n: self.n,
@@ -184,6 +192,10 @@ pub struct TrainArgs {
 pub struct EvalArgs {
     #[arg(long)]
     pub model: PathBuf,
+    /// A model of p(y) without inputs (`train --x ""`) for the same target: also report its
+    /// NLL and the information the inputs carry, NLL(p(y)) − NLL(p(y|x)), in nats.
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
     /// A CSV/TSV path or preset:NAME with the model's columns.
     #[arg(long)]
     pub data: String,
@@ -562,20 +574,45 @@ fn report_epoch(record: &EpochRecord, epochs: usize, json_out: bool) {
 
 fn eval(args: &EvalArgs) -> Result<()> {
     let (model, _) = load_model(&args.model)?;
-    let (x_names, y_name) = (&model.spec.x_names, &model.spec.y_name);
-    let rows = source::load_for_model(&args.data, x_names, y_name, &args.data_args.options())?;
-    let data = rows.dataset(x_names, y_name).with_context(|| {
-        format!(
-            "{}: no column \"{y_name}\" (the model's target), so there is nothing to score",
-            args.data
-        )
-    })?;
+    let (data, truth) = model_dataset(&args.data, &model, &args.data_args.options())?;
     let scores = model.score(&data);
+    let started = std::time::Instant::now();
+    let diagnostics = diagnose(&model, &data, &DiagnosticsOptions::default())
+        .with_context(|| format!("{}: cannot compute the diagnostics", args.data))?;
+    let diagnostics_seconds = started.elapsed().as_secs_f64();
+    let information = match &args.baseline {
+        Some(path) => {
+            let (baseline, _) = load_model(path)?;
+            let nats = input_information(&model, &baseline, &data)
+                .with_context(|| format!("--baseline {}", path.display()))?;
+            Some((scores.nll + nats, nats))
+        }
+        None => None,
+    };
+    let truth_diagnostics = truth
+        .as_ref()
+        .filter(|_| !model.head().is_classifier())
+        .and_then(|t| truth_rows(t, &data))
+        .map(|rows| RegressionDiagnostics::from_rows(&rows, &DiagnosticsOptions::default()));
     if args.json {
-        println!(
-            "{}",
-            json!({ "rows": data.len(), "nll": scores.nll, "accuracy": scores.accuracy })
-        );
+        let mut value =
+            json!({ "rows": data.len(), "nll": scores.nll, "accuracy": scores.accuracy });
+        for (name, v) in diagnostics.contract_fields() {
+            value[name] = v.into();
+        }
+        value["diagnostics_seconds"] = diagnostics_seconds.into();
+        if let Some((baseline_nll, nats)) = information {
+            value["baseline_nll"] = baseline_nll.into();
+            value["information_nats"] = nats.into();
+        }
+        if let Some(t) = &truth_diagnostics {
+            let mut truth_value = json!({ "nll": t.nll });
+            for (name, v) in t.contract_fields() {
+                truth_value[name] = v.into();
+            }
+            value["truth"] = truth_value;
+        }
+        println!("{value}");
     } else {
         println!(
             "{} rows: NLL {:.4} nats{}",
@@ -586,8 +623,51 @@ fn eval(args: &EvalArgs) -> Result<()> {
                 .map(|a| format!(", accuracy {a:.4}"))
                 .unwrap_or_default()
         );
+        print_diagnostics("model", &diagnostics.contract_fields());
+        if let Some((baseline_nll, nats)) = information {
+            println!(
+                "p(y) baseline NLL {baseline_nll:.4} nats: the inputs carry {nats:.4} nats per row"
+            );
+        }
+        if let Some(t) = &truth_diagnostics {
+            println!("true density on the same rows: NLL {:.4} nats", t.nll);
+            print_diagnostics("truth", &t.contract_fields());
+        }
+        eprintln!("diagnostics computed in {diagnostics_seconds:.3} s");
     }
     Ok(())
+}
+
+fn print_diagnostics(label: &str, fields: &[(&str, f64)]) {
+    let text: Vec<String> = fields.iter().map(|(n, v)| format!("{n} {v:.4}")).collect();
+    println!("{label}: {}", text.join(", "));
+}
+
+/// The rows of `spec` with the model's columns (and the target), plus the true density when
+/// `spec` is a preset that knows it.
+pub(crate) fn model_dataset(
+    spec: &str,
+    model: &crate::nn::Model,
+    options: &SourceOptions,
+) -> Result<(crate::data::Dataset, Option<crate::data::Truth>)> {
+    let (x_names, y_name) = (&model.spec.x_names, &model.spec.y_name);
+    if source::parse_preset(spec).is_some() {
+        let loaded = source::load(spec, &source::options_for_model(options, x_names))?;
+        if &loaded.dataset.x_names != x_names {
+            anyhow::bail!(
+                "{spec} has inputs {:?} but the model expects {:?}",
+                loaded.dataset.x_names,
+                x_names
+            );
+        }
+        let truth = loaded.preset.and_then(|(p, params)| p.truth(&params));
+        return Ok((loaded.dataset, truth));
+    }
+    let rows = source::load_for_model(spec, x_names, y_name, options)?;
+    let data = rows.dataset(x_names, y_name).with_context(|| {
+        format!("{spec}: no column \"{y_name}\" (the model's target), so there is nothing to score")
+    })?;
+    Ok((data, None))
 }
 
 fn predict(args: &PredictArgs) -> Result<()> {

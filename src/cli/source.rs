@@ -46,7 +46,25 @@ pub fn load(spec: &str, options: &SourceOptions) -> Result<Loaded> {
             noise: options.noise.unwrap_or(defaults.noise),
             seed: options.data_seed,
         };
-        let dataset = preset.try_generate(&params)?;
+        let mut dataset = preset.try_generate(&params)?;
+        // `--x ""`: the target alone, to fit p(y) (the preset's conditional truth no longer
+        // applies, so the data is no longer described as the preset).
+        if options.x.as_ref().is_some_and(Vec::is_empty) {
+            dataset.x_names.clear();
+            dataset.x.clear();
+            return Ok(Loaded {
+                dataset,
+                description: format!(
+                    "y of preset:{} (n={}, noise={}, seed={}) without inputs",
+                    preset.name(),
+                    params.n,
+                    params.noise,
+                    params.seed
+                ),
+                preset: None,
+                sha256: None,
+            });
+        }
         let x_differs = options.x.as_ref().is_some_and(|x| *x != dataset.x_names);
         let y_differs = options.y.as_ref().is_some_and(|y| *y != dataset.y_name);
         if x_differs || y_differs {
@@ -105,7 +123,10 @@ pub struct ModelData {
 
 impl ModelData {
     pub fn len(&self, n_inputs: usize) -> usize {
-        self.x.len() / n_inputs.max(1)
+        match n_inputs {
+            0 => self.y.as_ref().map_or(0, Vec::len),
+            d => self.x.len() / d,
+        }
     }
 
     /// As a dataset, when the target is known (for scoring).
@@ -119,6 +140,15 @@ impl ModelData {
     }
 }
 
+/// `options` for loading a preset for a model: a model without inputs takes the target alone.
+pub fn options_for_model(options: &SourceOptions, x_names: &[String]) -> SourceOptions {
+    let mut options = options.clone();
+    if x_names.is_empty() {
+        options.x = Some(Vec::new());
+    }
+    options
+}
+
 /// Loads `spec` with the columns a model expects.
 pub fn load_for_model(
     spec: &str,
@@ -127,7 +157,7 @@ pub fn load_for_model(
     options: &SourceOptions,
 ) -> Result<ModelData> {
     if parse_preset(spec).is_some() {
-        let loaded = load(spec, options)?;
+        let loaded = load(spec, &options_for_model(options, x_names))?;
         if loaded.dataset.x_names != x_names {
             bail!(
                 "{spec} has inputs {:?} but the model expects {:?}",

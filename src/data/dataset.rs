@@ -44,10 +44,8 @@ impl Dataset {
         x: Vec<f64>,
         y: Vec<f64>,
     ) -> Result<Self, DataError> {
+        // No inputs is allowed: the target alone, for the unconditional density p(y).
         let n_inputs = x_names.len();
-        if n_inputs == 0 {
-            return Err(DataError::NoInputs);
-        }
         let expected = y.len().saturating_mul(n_inputs);
         if x.len() != expected {
             return Err(DataError::ShapeMismatch {
@@ -230,8 +228,10 @@ mod tests {
 
     #[test]
     fn new_checks_shapes_and_values() {
-        let err = Dataset::new(vec![], "y".into(), vec![], vec![1.0]).unwrap_err();
-        assert!(matches!(err, DataError::NoInputs));
+        let targets_only = Dataset::new(vec![], "y".into(), vec![], vec![1.0, 2.0]).unwrap();
+        assert_eq!((targets_only.len(), targets_only.n_inputs()), (2, 0));
+        let err = Dataset::new(vec![], "y".into(), vec![1.0], vec![1.0]).unwrap_err();
+        assert!(matches!(err, DataError::ShapeMismatch { .. }));
         let err = Dataset::new(vec!["a".into()], "y".into(), vec![1.0], vec![1.0, 2.0]);
         assert!(matches!(
             err,

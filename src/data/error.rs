@@ -90,9 +90,6 @@ pub enum DataError {
     /// An input column is listed twice.
     #[error("{file}: input column \"{name}\" is listed twice")]
     DuplicateInput { file: String, name: String },
-    /// No input column was selected.
-    #[error("{file}: at least one input (x) column is needed")]
-    NoInputColumns { file: String },
     /// Every value of a selected column is the same, so it cannot be standardised.
     #[error(
         "{file}, column \"{column}\": every value is {value}; a constant column cannot be standardised"
@@ -105,9 +102,6 @@ pub enum DataError {
     /// The drop-rows policy dropped every row.
     #[error("{file}: all {dropped} data rows have a missing cell in a selected column")]
     AllRowsDropped { file: String, dropped: usize },
-    /// `Dataset::new` was given no input names.
-    #[error("a dataset needs at least one input column")]
-    NoInputs,
     /// `Dataset::new` was given vectors of inconsistent lengths.
     #[error(
         "inconsistent dataset shape: {n_rows} targets and {n_inputs} inputs need {expected} input values, found {found}"

@@ -178,9 +178,6 @@ impl Table {
     /// Validates the roles and returns the column indices: x columns in order, then y.
     fn check_roles(&self, roles: &ColumnRoles) -> Result<Vec<usize>, DataError> {
         let file = || self.source.clone();
-        if roles.x.is_empty() {
-            return Err(DataError::NoInputColumns { file: file() });
-        }
         let index = |name: &String| {
             self.column_index(name)
                 .ok_or_else(|| DataError::UnknownColumn {
@@ -435,16 +432,22 @@ mod tests {
         let err = select_err(text, &roles(&["a", "b"], "b"));
         assert!(matches!(err, DataError::TargetAlsoInput { ref name, .. } if name == "b"));
         assert!(err.to_string().contains("\"b\""));
-        let err = select_err(text, &roles(&[], "b"));
-        assert!(matches!(err, DataError::NoInputColumns { .. }));
         let err = select_err(text, &roles(&["a", "a"], "b"));
         assert!(matches!(err, DataError::DuplicateInput { .. }));
-        // a one-column file has no default inputs
+        // No inputs is p(y): the target alone (also a one-column file's default roles).
+        let t = table(text);
+        let s = t
+            .select(&roles(&[], "b"), MissingPolicy::Error)
+            .expect("p(y)");
+        assert_eq!(
+            (s.dataset.n_inputs(), s.dataset.y.clone()),
+            (0, vec![2.0, 3.0])
+        );
         let t = table("y\n1\n2\n");
-        let err = t
+        let s = t
             .select(&t.default_roles(), MissingPolicy::Error)
-            .unwrap_err();
-        assert!(matches!(err, DataError::NoInputColumns { .. }));
+            .expect("p(y)");
+        assert_eq!(s.dataset.len(), 2);
     }
 
     #[test]

@@ -217,6 +217,51 @@ impl Truth {
         }
     }
 
+    /// The true p(y|x) as (weight, mean, sd) Normal components, for the presets whose truth
+    /// is a Normal mixture (heteroscedastic: one component; bimodal: two).
+    pub fn normal_components(&self, x: &[f64]) -> Option<Vec<(f64, f64, f64)>> {
+        let x0 = first(x);
+        match self.kind {
+            Kind::Heteroscedastic { noise } => {
+                Some(vec![(1.0, x0, noise * (0.1 + 0.5 * x0.abs()))])
+            }
+            Kind::Bimodal { noise } => {
+                let a = x0 * x0;
+                Some(vec![(0.5, a, noise), (0.5, -a, noise)])
+            }
+            _ => None,
+        }
+    }
+
+    /// For lognormal: y = shift + e^{s z}, z ~ N(0, 1), as (shift, s).
+    pub fn lognormal_shape(&self, x: &[f64]) -> Option<(f64, f64)> {
+        let x0 = first(x);
+        match self.kind {
+            Kind::Lognormal { noise } => Some((2.0 * x0, noise * x0.abs())),
+            _ => None,
+        }
+    }
+
+    /// F(y|x), for the presets with a closed form (lognormal, heteroscedastic, bimodal);
+    /// `None` for inverse-sine and xor.
+    pub fn cdf(&self, x: &[f64], y: f64) -> Option<f64> {
+        if let Some((shift, s)) = self.lognormal_shape(x) {
+            let w = y - shift;
+            return Some(if w <= 0.0 || s <= 0.0 {
+                if w > 0.0 { 1.0 } else { 0.0 }
+            } else {
+                standard_normal_cdf(w.ln() / s)
+            });
+        }
+        let components = self.normal_components(x)?;
+        Some(
+            components
+                .iter()
+                .map(|&(w, mu, sd)| w * standard_normal_cdf((y - mu) / sd))
+                .sum(),
+        )
+    }
+
     /// Mean of −log p(y|x) over the rows, in nats: the best NLL any model can expect on data
     /// drawn from this preset. `+inf` if a row lies outside the support.
     pub fn mean_nll(&self, data: &Dataset) -> f64 {
@@ -238,6 +283,10 @@ fn xor_p1(x: &[f64], flip: f64) -> f64 {
     let x1 = first(x);
     let x2 = x.get(1).copied().unwrap_or(0.0);
     if x1 * x2 > 0.0 { 1.0 - flip } else { flip }
+}
+
+fn standard_normal_cdf(z: f64) -> f64 {
+    0.5 * libm::erfc(-z / std::f64::consts::SQRT_2)
 }
 
 fn normal_log_pdf(y: f64, mean: f64, sd: f64) -> f64 {
@@ -437,6 +486,26 @@ mod tests {
         assert!(t.modes(&[0.0]).len() >= 3, "{:?}", t.modes(&[0.0]));
         // by symmetry p(y|0) = p(−y|0)
         assert!(t.mean(&[0.0]).abs() < 1e-9);
+    }
+
+    #[test]
+    fn cdfs_match_the_integrated_densities() {
+        for (preset, x, lo) in [
+            (Preset::Lognormal, 0.8, 1.6),
+            (Preset::Heteroscedastic, 0.4, -3.0),
+            (Preset::Bimodal, 0.9, -3.0),
+        ] {
+            let t = truth(preset);
+            for y in [lo + 0.3, 0.2, 1.1, 2.9] {
+                let integral = simpson(|v| t.log_pdf(&[x], v).exp(), lo, y.max(lo), 20_000);
+                let cdf = t.cdf(&[x], y).unwrap();
+                assert!(
+                    (cdf - integral).abs() < 1e-6,
+                    "{preset:?} y={y}: {cdf} vs {integral}"
+                );
+            }
+        }
+        assert_eq!(truth(Preset::InverseSine).cdf(&[0.0], 0.0), None);
     }
 
     #[test]

@@ -189,9 +189,6 @@ impl ModelFile {
         }
         let arch = &self.architecture;
         let n_inputs = arch.inputs.len();
-        if n_inputs == 0 {
-            return Err(bad("the model has no inputs".into()));
-        }
         if let Head::Mixture { components } = arch.head
             && !(1..=crate::nn::head::MAX_COMPONENTS).contains(&components)
         {

@@ -46,7 +46,12 @@ pub fn predictions_csv(model: &Model, x: &[f64], y: Option<&[f64]>) -> Result<Ve
     let d = model.n_inputs();
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(prediction_columns(model, y.is_some()))?;
-    let predictions = model.predict_rows(x);
+    // A model without inputs (p(y)) predicts the same distribution for each target row.
+    let predictions = if d == 0 {
+        model.predict_rows(&vec![0.0; y.map_or(0, <[f64]>::len)])
+    } else {
+        model.predict_rows(x)
+    };
     let mut record = Vec::new();
     for (i, p) in predictions.iter().enumerate() {
         record.clear();

@@ -119,7 +119,7 @@ impl Model {
     pub fn predict(&self, x: &[f64]) -> Predictive {
         debug_assert_eq!(x.len(), self.n_inputs(), "one value per input");
         let mut row = x.to_vec();
-        row.resize(self.n_inputs().max(1), 0.0);
+        row.resize(self.n_inputs(), 0.0);
         let output_len = self.spec.head.params_size();
         let mut ws = Workspace::default();
         let mut xs = Vec::with_capacity(row.len());
@@ -128,11 +128,14 @@ impl Model {
         self.predictive_from_output(&outputs[..output_len])
     }
 
-    /// p(y|x) for every row of `x` (row-major, n_inputs columns).
+    /// p(y|x) for every row of `x` (row-major, n_inputs columns; a model without inputs
+    /// reads each value of `x` as one empty row).
     pub fn predict_rows(&self, x: &[f64]) -> Vec<Predictive> {
         let d = self.n_inputs().max(1);
-        let mut result = Vec::with_capacity(x.len() / d);
-        self.for_each_output_chunk(x, |outputs| {
+        let rows = x.len() / d;
+        let mut result = Vec::with_capacity(rows);
+        let x = if self.n_inputs() == 0 { &[][..] } else { x };
+        self.for_each_output_chunk(x, rows, |outputs| {
             let p = self.spec.head.params_size();
             result.extend(
                 outputs
@@ -143,15 +146,16 @@ impl Model {
         result
     }
 
-    /// Runs the network over `x` in chunks and hands each chunk's raw outputs to `f`.
-    fn for_each_output_chunk(&self, x: &[f64], mut f: impl FnMut(&[f32])) {
-        let d = self.n_inputs().max(1);
+    /// Runs the network over the `rows` rows of `x` (rows × n_inputs, row-major; empty for a
+    /// model without inputs) in chunks and hands each chunk's raw outputs to `f`.
+    pub fn for_each_output_chunk(&self, x: &[f64], rows: usize, mut f: impl FnMut(&[f32])) {
+        let d = self.n_inputs();
         let mut ws = Workspace::default();
         let mut xs = Vec::new();
-        for chunk in x.chunks(EVAL_CHUNK_ROWS * d) {
-            let rows = chunk.len() / d;
-            self.standardize_inputs(chunk, &mut xs);
-            f(self.mlp.forward(&xs, rows, &mut ws));
+        for start in (0..rows).step_by(EVAL_CHUNK_ROWS) {
+            let end = (start + EVAL_CHUNK_ROWS).min(rows);
+            self.standardize_inputs(&x[start * d..end * d], &mut xs);
+            f(self.mlp.forward(&xs, end - start, &mut ws));
         }
     }
 
@@ -172,7 +176,7 @@ impl Model {
         ws: &mut Workspace,
         xs: &mut Vec<f32>,
     ) -> ChunkScore {
-        let d = self.n_inputs().max(1);
+        let d = self.n_inputs();
         let head = self.spec.head;
         let rows = c * EVAL_CHUNK_ROWS..((c + 1) * EVAL_CHUNK_ROWS).min(data.len());
         self.standardize_inputs(&data.x[rows.start * d..rows.end * d], xs);

@@ -8,9 +8,13 @@
 //! 200 dpi, only sharper.
 
 mod common;
+pub mod components;
+pub mod coverage;
 pub mod data_plot;
 pub mod loss;
+pub mod pit;
 pub mod posterior;
+pub mod reliability;
 pub mod runs;
 pub mod style;
 
@@ -20,10 +24,19 @@ use plotters::prelude::*;
 
 use super::atomic::{Overwrite, WriteError, write_atomic};
 pub use common::LegendPosition;
+pub use components::ComponentsFigure;
+pub use coverage::CoverageFigure;
 pub use data_plot::{DataFigure, DataPlotOptions, suggest_view};
 pub use loss::LossFigure;
+pub use pit::PitFigure;
 pub use posterior::PosteriorFigure;
+pub use reliability::ReliabilityFigure;
 pub use runs::{RunCurve, RunsFigure};
+
+/// Finite min and max of values (for choosing a plotted range).
+pub fn min_max_of(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
+    common::min_max(values)
+}
 
 /// Points drawn per dataset before a deterministic, evenly strided subsample is taken.
 pub const MAX_POINTS: usize = 20_000;
@@ -139,6 +152,14 @@ pub enum Figure<'a> {
     Loss(LossFigure<'a>),
     /// Held-out NLL of several runs.
     Runs(RunsFigure<'a>),
+    /// PIT histogram with its calibration band.
+    Pit(PitFigure<'a>),
+    /// Central-interval coverage curve.
+    Coverage(CoverageFigure<'a>),
+    /// Reliability diagram of a classifier.
+    Reliability(ReliabilityFigure<'a>),
+    /// Mixture components along one input.
+    Components(ComponentsFigure<'a>),
 }
 
 /// Draws `figure` and returns the file bytes (UTF-8 SVG text, or a PNG).
@@ -197,6 +218,10 @@ fn draw<DB: DrawingBackend>(
         Figure::Posterior(f) => posterior::draw(root, f, style),
         Figure::Loss(f) => loss::draw(root, f, style),
         Figure::Runs(f) => runs::draw(root, f, style),
+        Figure::Pit(f) => pit::draw(root, f, style),
+        Figure::Coverage(f) => coverage::draw(root, f, style),
+        Figure::Reliability(f) => reliability::draw(root, f, style),
+        Figure::Components(f) => components::draw(root, f, style),
     }
 }
 

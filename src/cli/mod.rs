@@ -306,21 +306,22 @@ fn train(args: &TrainArgs) -> Result<()> {
     } else {
         MissingPolicy::Error
     };
-    let data_spec = source_spec(&args.data, &loaded, missing)?;
+    // The recipe that rebuilds these rows; a table made by other means (a preset's columns
+    // chosen with --x) has none, which only an experiment file needs.
+    let data_spec = source_spec(&args.data, &loaded, missing);
     let (train, test, test_source, test_spec) = if let Some(path) = &args.test {
         let test = source::load(path, &options)?;
-        let spec = TestSourceSpec::Separate {
-            source: source_spec(path, &test, missing)?,
-        };
+        let spec =
+            source_spec(path, &test, missing).map(|source| TestSourceSpec::Separate { source });
         (loaded.dataset, test.dataset, test.description, spec)
     } else {
         let default_fraction = if loaded.preset.is_some() { 0.5 } else { 0.2 };
         let fraction = args.test_fraction.unwrap_or(default_fraction);
         let (train, test) = loaded.dataset.split(fraction, args.seed)?;
-        let spec = TestSourceSpec::Split {
+        let spec = Ok(TestSourceSpec::Split {
             fraction,
             seed: args.seed,
-        };
+        });
         let description = format!(
             "{:.0} % of {} (split seed {})",
             fraction * 100.0,
@@ -328,6 +329,11 @@ fn train(args: &TrainArgs) -> Result<()> {
             args.seed
         );
         (train, test, description, spec)
+    };
+    let run_data = match (data_spec, test_spec) {
+        (Ok(source), Ok(held_out)) => Some(RunData { source, held_out }),
+        (Err(error), _) | (_, Err(error)) if args.experiment.is_some() => return Err(error),
+        _ => None,
     };
     // For presets with a known density: the NLL of the truth on the held-out rows.
     let best_test_nll = loaded
@@ -428,13 +434,9 @@ fn train(args: &TrainArgs) -> Result<()> {
             trainer.steps() as f64 / trainer.elapsed_secs().max(f64::MIN_POSITIVE)
         );
     }
-    let run_data = RunData {
-        source: data_spec,
-        held_out: test_spec,
-    };
     let summary = RunSummary {
         label: "cli".into(),
-        data: Some(run_data.clone()),
+        data: run_data.clone(),
         config: trainer.config().clone(),
         history: trainer.history().to_vec(),
         epochs_run: trainer.epochs_done(),
@@ -455,7 +457,7 @@ fn train(args: &TrainArgs) -> Result<()> {
         )?;
         eprintln!("saved {}", out.display());
     }
-    if let Some(path) = &args.experiment {
+    if let (Some(path), Some(run_data)) = (&args.experiment, run_data) {
         let mut experiment =
             Experiment::new(run_data.source, run_data.held_out, trainer.config().clone());
         experiment.runs.push(ExperimentRun {

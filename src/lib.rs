@@ -9,6 +9,7 @@ pub mod colormap;
 pub mod data;
 pub mod export;
 pub mod nn;
+pub mod sweep;
 pub mod worker;
 
 #[cfg(feature = "gui")]

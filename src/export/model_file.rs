@@ -250,7 +250,11 @@ impl ModelFile {
             x_scalers: self.scalers.x.clone(),
             y_scaler: self.scalers.y,
         };
-        Ok(Model { spec, mlp })
+        Ok(Model {
+            spec,
+            mlp,
+            other_members: Vec::new(),
+        })
     }
 
     pub fn to_json(&self) -> String {
@@ -266,6 +270,79 @@ impl ModelFile {
     }
 }
 
+/// The format name of an ensemble file: `{"format": "density-workbench-ensemble",
+/// "version": 1, "members": [model file, …], "sweep": {…}}`. Each member is a complete model
+/// file (with its own training record); the ensemble predicts the uniform mixture of them.
+pub const ENSEMBLE_FORMAT_NAME: &str = "density-workbench-ensemble";
+pub const ENSEMBLE_FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnsembleFile {
+    pub format: String,
+    pub version: u32,
+    pub members: Vec<ModelFile>,
+    /// Where the members came from (a sweep's study and trials), free-form.
+    #[serde(default)]
+    pub sweep: Option<serde_json::Value>,
+}
+
+/// Saves an ensemble: `model` with its other members, each with its training record.
+pub fn save_ensemble(
+    path: &Path,
+    model: &Model,
+    training: Vec<Option<TrainingRecord>>,
+    sweep: Option<serde_json::Value>,
+    overwrite: Overwrite,
+) -> Result<(), ModelFileError> {
+    let mut training = training.into_iter();
+    let file = EnsembleFile {
+        format: ENSEMBLE_FORMAT_NAME.into(),
+        version: ENSEMBLE_FORMAT_VERSION,
+        members: model
+            .members()
+            .iter()
+            .map(|m| ModelFile::from_model(m, training.next().flatten()))
+            .collect(),
+        sweep,
+    };
+    // Serialising plain data with string keys cannot fail.
+    let json = serde_json::to_string_pretty(&file).unwrap_or_default();
+    write_atomic(path, json.as_bytes(), overwrite)?;
+    Ok(())
+}
+
+fn ensemble_from_text(text: &str, path: &str) -> Result<(Model, ModelFile), ModelFileError> {
+    let file: EnsembleFile = serde_json::from_str(text).map_err(|error| ModelFileError::Json {
+        path: path.into(),
+        error,
+    })?;
+    if file.version != ENSEMBLE_FORMAT_VERSION {
+        return Err(ModelFileError::UnsupportedVersion {
+            path: path.into(),
+            found: file.version,
+        });
+    }
+    let members = file
+        .members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| m.to_model(&format!("{path}, member {}", i + 1)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let model = Model::ensemble(members).map_err(|e| ModelFileError::Inconsistent {
+        path: path.into(),
+        detail: e.to_string(),
+    })?;
+    let first = file
+        .members
+        .into_iter()
+        .next()
+        .ok_or(ModelFileError::Inconsistent {
+            path: path.into(),
+            detail: "an ensemble needs at least one member".into(),
+        })?;
+    Ok((model, first))
+}
+
 pub fn save_model(
     path: &Path,
     model: &Model,
@@ -277,13 +354,21 @@ pub fn save_model(
     Ok(())
 }
 
-/// Reads, validates and builds a model; returns the file too (for its training record).
+/// Reads, validates and builds a model; returns the file too (for its training record). An
+/// ensemble file gives the ensemble and its first member's file.
 pub fn load_model(path: &Path) -> Result<(Model, ModelFile), ModelFileError> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|error| ModelFileError::Read {
         path: name.clone(),
         error,
     })?;
+    let is_ensemble = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("format").and_then(|f| f.as_str()).map(str::to_owned))
+        .is_some_and(|f| f == ENSEMBLE_FORMAT_NAME);
+    if is_ensemble {
+        return ensemble_from_text(&text, &name);
+    }
     let file = ModelFile::parse(&text, &name)?;
     let model = file.to_model(&name)?;
     Ok((model, file))

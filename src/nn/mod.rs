@@ -16,7 +16,7 @@ pub use activation::Activation;
 pub use adam::{Adam, AdamConfig};
 pub use head::Head;
 pub use mlp::{LayerSpec, Mlp};
-pub use model::{Model, ModelSpec, Scores};
+pub use model::{EnsembleError, Model, ModelSpec, Scores};
 pub use predictive::{NormalMixture, Predictive};
 pub use scaler::Scaler;
 pub mod config;

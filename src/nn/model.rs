@@ -30,6 +30,28 @@ pub struct ModelSpec {
 pub struct Model {
     pub spec: ModelSpec,
     pub mlp: Mlp,
+    /// Empty for one network. Otherwise this is a deep ensemble (Lakshminarayanan et al.
+    /// 2017): `spec` and `mlp` are its first member, these the others, and every prediction
+    /// and score is that of the uniform mixture of the members' predictive distributions.
+    pub other_members: Vec<Model>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EnsembleError {
+    #[error("an ensemble needs at least one member")]
+    Empty,
+    #[error(
+        "ensemble member {member} models {found} but member 1 models {expected}; members must share inputs and target"
+    )]
+    Columns {
+        member: usize,
+        expected: String,
+        found: String,
+    },
+    #[error("ensemble member {member} mixes a classifier with regression models")]
+    MixedHeads { member: usize },
+    #[error("ensemble member {member} is itself an ensemble")]
+    Nested { member: usize },
 }
 
 /// Scores of a model on a dataset, NLL in nats per row in the original units of y.
@@ -47,7 +69,56 @@ impl Model {
             spec.head.params_size(),
             seed,
         );
-        Model { spec, mlp }
+        Model {
+            spec,
+            mlp,
+            other_members: Vec::new(),
+        }
+    }
+
+    /// The uniform mixture of `members` (each one network, all on the same columns).
+    pub fn ensemble(members: Vec<Model>) -> Result<Model, EnsembleError> {
+        let mut members = members.into_iter();
+        let mut first = members.next().ok_or(EnsembleError::Empty)?;
+        let columns = |m: &Model| format!("{:?} → \"{}\"", m.spec.x_names, m.spec.y_name);
+        for (i, m) in std::iter::once(&first)
+            .chain(members.as_slice())
+            .enumerate()
+        {
+            if !m.other_members.is_empty() {
+                return Err(EnsembleError::Nested { member: i + 1 });
+            }
+        }
+        for (i, m) in members.as_slice().iter().enumerate() {
+            if m.spec.x_names != first.spec.x_names || m.spec.y_name != first.spec.y_name {
+                return Err(EnsembleError::Columns {
+                    member: i + 2,
+                    expected: columns(&first),
+                    found: columns(m),
+                });
+            }
+            if m.head().is_classifier() != first.head().is_classifier() {
+                return Err(EnsembleError::MixedHeads { member: i + 2 });
+            }
+        }
+        first.other_members = members.collect();
+        Ok(first)
+    }
+
+    pub fn is_ensemble(&self) -> bool {
+        !self.other_members.is_empty()
+    }
+
+    /// Every member as a single network (one model for a single network).
+    pub fn members(&self) -> Vec<Model> {
+        let first = Model {
+            spec: self.spec.clone(),
+            mlp: self.mlp.clone(),
+            other_members: Vec::new(),
+        };
+        std::iter::once(first)
+            .chain(self.other_members.iter().cloned())
+            .collect()
     }
 
     pub fn n_inputs(&self) -> usize {
@@ -117,6 +188,17 @@ impl Model {
     /// p(y|x) at one input row (original units). A row of the wrong length is cut or padded
     /// with zeros (the callers build rows from the model's own input list).
     pub fn predict(&self, x: &[f64]) -> Predictive {
+        let first = self.network_predict(x);
+        if self.other_members.is_empty() {
+            return first;
+        }
+        let parts: Vec<Predictive> = std::iter::once(first)
+            .chain(self.other_members.iter().map(|m| m.network_predict(x)))
+            .collect();
+        uniform_mixture(parts)
+    }
+
+    fn network_predict(&self, x: &[f64]) -> Predictive {
         debug_assert_eq!(x.len(), self.n_inputs());
         let mut row = x.to_vec();
         row.resize(self.n_inputs().max(1), 0.0);
@@ -130,6 +212,28 @@ impl Model {
 
     /// p(y|x) for every row of `x` (row-major, n_inputs columns).
     pub fn predict_rows(&self, x: &[f64]) -> Vec<Predictive> {
+        let first = self.network_predict_rows(x);
+        if self.other_members.is_empty() {
+            return first;
+        }
+        let others: Vec<Vec<Predictive>> = self
+            .other_members
+            .iter()
+            .map(|m| m.network_predict_rows(x))
+            .collect();
+        first
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let parts = std::iter::once(p)
+                    .chain(others.iter().filter_map(|o| o.get(i).cloned()))
+                    .collect();
+                uniform_mixture(parts)
+            })
+            .collect()
+    }
+
+    fn network_predict_rows(&self, x: &[f64]) -> Vec<Predictive> {
         let d = self.n_inputs().max(1);
         let mut result = Vec::with_capacity(x.len() / d);
         self.for_each_output_chunk(x, |outputs| {
@@ -157,6 +261,9 @@ impl Model {
 
     /// Mean NLL (original units) and, for the classifier, accuracy at threshold 0.5.
     pub fn score(&self, data: &Dataset) -> Scores {
+        if self.is_ensemble() {
+            return self.ensemble_score(data);
+        }
         let mut ws = Workspace::default();
         let mut xs = Vec::new();
         let chunks = (0..score_chunks(data)).map(|c| self.score_chunk(data, c, &mut ws, &mut xs));
@@ -209,6 +316,56 @@ impl Model {
             accuracy: self.spec.head.is_classifier().then(|| correct as f64 / n),
         }
     }
+}
+
+impl Model {
+    /// Scores of the mixture, from each row's predictive distribution (f64 throughout).
+    fn ensemble_score(&self, data: &Dataset) -> Scores {
+        let predictions = self.predict_rows(&data.x);
+        let n = data.len().max(1) as f64;
+        let nll = -predictions
+            .iter()
+            .zip(&data.y)
+            .map(|(p, &y)| p.log_prob(y))
+            .sum::<f64>()
+            / n;
+        let accuracy = self.spec.head.is_classifier().then(|| {
+            let correct = predictions
+                .iter()
+                .zip(&data.y)
+                .filter(|&(p, &y)| (p.mean() > 0.5) == (y > 0.5))
+                .count();
+            correct as f64 / n
+        });
+        Scores { nll, accuracy }
+    }
+}
+
+/// The uniform mixture of predictive distributions: the mean probability for classifiers,
+/// all components with their weights divided by the number of members otherwise.
+fn uniform_mixture(parts: Vec<Predictive>) -> Predictive {
+    let n = parts.len().max(1) as f64;
+    if parts
+        .iter()
+        .all(|p| matches!(p, Predictive::Bernoulli { .. }))
+    {
+        return Predictive::Bernoulli {
+            p: parts.iter().map(Predictive::mean).sum::<f64>() / n,
+        };
+    }
+    let mut mixture = NormalMixture {
+        weights: Vec::new(),
+        locs: Vec::new(),
+        scales: Vec::new(),
+    };
+    for part in &parts {
+        if let Some(m) = part.as_mixture() {
+            mixture.weights.extend(m.weights.iter().map(|w| w / n));
+            mixture.locs.extend_from_slice(&m.locs);
+            mixture.scales.extend_from_slice(&m.scales);
+        }
+    }
+    Predictive::Mixture(mixture)
 }
 
 /// Number of chunks [`Model::score_chunk`] splits `data` into.

@@ -483,4 +483,33 @@ mod tests {
         let missing = load_model(Path::new("/no/such/model.json")).unwrap_err();
         assert!(matches!(missing, ModelFileError::Read { .. }));
     }
+
+    #[test]
+    fn an_ensemble_file_loads_back_with_the_same_predictions() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("ensemble.json");
+        let mut second = model();
+        second.mlp = Mlp::new(2, &second.spec.hidden, second.spec.head.params_size(), 10);
+        let ensemble = Model::ensemble(vec![model(), second]).expect("ensemble");
+        save_ensemble(
+            &path,
+            &ensemble,
+            vec![None, None],
+            Some(serde_json::json!({"trials": [3, 5]})),
+            Overwrite::Refuse,
+        )
+        .expect("save");
+        let (loaded, first) = load_model(&path).expect("load");
+        assert_eq!(loaded, ensemble);
+        assert_eq!(first, ModelFile::from_model(&model(), None));
+        let x = [0.3, -1.0];
+        assert_eq!(loaded.predict(&x), ensemble.predict(&x));
+        let again = save_ensemble(&path, &ensemble, vec![], None, Overwrite::Refuse).unwrap_err();
+        assert!(again.to_string().contains("already exists"), "{again}");
+        let text = std::fs::read_to_string(&path).expect("read");
+        let bumped = text.replacen("\"version\": 1", "\"version\": 7", 1);
+        std::fs::write(&path, bumped).expect("write");
+        let err = load_model(&path).unwrap_err().to_string();
+        assert!(err.contains("version 7"), "{err}");
+    }
 }

@@ -450,4 +450,71 @@ mod tests {
         let diff = b.score(&data_b).nll - a.score(&data_a).nll;
         assert!((diff - 10f64.ln()).abs() < 1e-5);
     }
+
+    fn data() -> Dataset {
+        Dataset {
+            x_names: vec!["x".into()],
+            y_name: "y".into(),
+            x: vec![0.0, 1.0, -2.0, 0.5],
+            y: vec![9.0, 11.0, 14.0, 10.0],
+        }
+    }
+
+    #[test]
+    fn an_ensemble_of_one_is_its_member() {
+        let member = Model::new(spec(Head::Mixture { components: 3 }), 4);
+        let ensemble = Model::ensemble(vec![member.clone()]).expect("ensemble");
+        assert!(!ensemble.is_ensemble());
+        assert_eq!(ensemble.predict(&[0.7]), member.predict(&[0.7]));
+        assert_eq!(ensemble.score(&data()), member.score(&data()));
+    }
+
+    #[test]
+    fn an_ensemble_is_the_uniform_mixture_of_its_members() {
+        let a = Model::new(spec(Head::Mixture { components: 3 }), 4);
+        let b = Model::new(spec(Head::Normal), 5);
+        let ensemble = Model::ensemble(vec![a.clone(), b.clone()]).expect("ensemble");
+        assert_eq!(ensemble.members(), vec![a.clone(), b.clone()]);
+        let data = data();
+        for i in 0..data.len() {
+            let (x, y) = (data.x_row(i), data.y[i]);
+            let mixed = 0.5 * a.predict(x).log_prob(y).exp() + 0.5 * b.predict(x).log_prob(y).exp();
+            let p = ensemble.predict(x);
+            assert!((p.log_prob(y) - mixed.ln()).abs() < 1e-9);
+            // The pdf integrates to 1 (trapezoid rule far into both tails).
+            let m = p.as_mixture().expect("mixture");
+            assert_eq!(m.len(), 4);
+            let (lo, hi) = m.support(12.0);
+            let grid = m.pdf_grid(lo, hi, 20_001);
+            let area: f64 = grid
+                .windows(2)
+                .map(|w| 0.5 * (w[0].1 + w[1].1) * (w[1].0 - w[0].0))
+                .sum();
+            assert!((area - 1.0).abs() < 1e-6, "area {area}");
+        }
+        let rows = ensemble.predict_rows(&data.x);
+        assert_eq!(rows[2], ensemble.predict(data.x_row(2)));
+        let scores = ensemble.score(&data);
+        let expected = -(0..data.len())
+            .map(|i| ensemble.predict(data.x_row(i)).log_prob(data.y[i]))
+            .sum::<f64>()
+            / data.len() as f64;
+        assert!(scores.nll.is_finite());
+        assert!((scores.nll - expected).abs() < 1e-12);
+    }
+
+    #[test]
+    fn members_must_share_columns_and_kind() {
+        let a = Model::new(spec(Head::Normal), 1);
+        let mut other = spec(Head::Normal);
+        other.y_name = "z".into();
+        let err = Model::ensemble(vec![a.clone(), Model::new(other, 2)]).unwrap_err();
+        assert!(err.to_string().contains("member 2"), "{err}");
+        let classifier = Model::new(spec(Head::Bernoulli), 3);
+        assert_eq!(
+            Model::ensemble(vec![a, classifier]),
+            Err(EnsembleError::MixedHeads { member: 2 })
+        );
+        assert_eq!(Model::ensemble(vec![]), Err(EnsembleError::Empty));
+    }
 }

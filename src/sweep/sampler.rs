@@ -159,6 +159,6 @@ mod tests {
         assert_eq!(grid, grid_points(&space(), 0));
         assert_ne!(grid, grid_points(&space(), 1));
         let lrs: Vec<f64> = grid.iter().filter_map(|p| p["lr"].as_f64()).collect();
-        assert!(lrs.iter().any(|&v| v == 1e-4) && lrs.iter().any(|&v| v == 1e-2));
+        assert!(lrs.contains(&1e-4) && lrs.contains(&1e-2));
     }
 }

@@ -11,6 +11,7 @@ pub mod diagnostics;
 pub mod export;
 pub mod nn;
 pub mod run;
+pub mod sweep;
 pub mod worker;
 
 #[cfg(feature = "gui")]

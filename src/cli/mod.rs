@@ -1,8 +1,9 @@
-//! The headless command line: `train`, `eval`, `predict`, `generate`, `presets`.
+//! The headless command line: `train`, `eval`, `predict`, `generate`, `presets`, `sweep`, ….
 //! Results go to stdout (JSON with `--json`), progress to stderr; every error is one line.
 
 mod figure;
 mod source;
+mod sweep;
 
 use std::path::PathBuf;
 
@@ -22,6 +23,7 @@ use crate::nn::{EarlyStopping, EpochRecord, Head, LrSchedule, TrainConfig, Train
 use crate::run::{RunData, RunSummary};
 pub use figure::{FigureArgs, FigureKind};
 pub use source::{SourceOptions, load as load_source};
+pub use sweep::SweepArgs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -52,6 +54,9 @@ pub enum Command {
     Reproduce(ReproduceArgs),
     /// Time the reference training workloads (steps/s, GFLOP/s, fraction of matmul peak).
     Bench(BenchArgs),
+    /// Search training settings (TPE, random or grid) into an Optuna journal; save the best
+    /// model or an ensemble of the best.
+    Sweep(sweep::SweepArgs),
 }
 
 #[derive(Debug, Args)]
@@ -261,6 +266,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Bench(args) => bench(&args),
         Command::Reproduce(args) => reproduce(&args),
         Command::Figure(args) => figure::run(&args),
+        Command::Sweep(args) => sweep::run(&args),
         Command::Presets => {
             for preset in Preset::ALL {
                 let p = preset.default_params();

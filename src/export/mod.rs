@@ -6,7 +6,9 @@ pub mod model_file;
 pub mod predictions;
 
 pub use atomic::{Overwrite, WriteError, write_atomic};
-pub use model_file::{ModelFile, ModelFileError, load_model, save_model};
+pub use model_file::{
+    EnsembleFile, ModelFile, ModelFileError, load_model, save_ensemble, save_model,
+};
 pub use predictions::{prediction_columns, prediction_values, predictions_csv};
 pub mod experiment;
 pub mod figures;

@@ -277,7 +277,11 @@ impl ModelFile {
             x_scalers: self.scalers.x.clone(),
             y_scaler: self.scalers.y,
         };
-        Ok(Model { spec, mlp })
+        Ok(Model {
+            spec,
+            mlp,
+            other_members: Vec::new(),
+        })
     }
 
     pub fn to_json(&self) -> String {
@@ -310,6 +314,79 @@ impl ModelFile {
     }
 }
 
+/// The format name of an ensemble file: `{"format": "density-workbench-ensemble",
+/// "version": 1, "members": [model file, …], "sweep": {…}}`. Each member is a complete model
+/// file (with its own training record); the ensemble predicts the uniform mixture of them.
+pub const ENSEMBLE_FORMAT_NAME: &str = "density-workbench-ensemble";
+pub const ENSEMBLE_FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnsembleFile {
+    pub format: String,
+    pub version: u32,
+    pub members: Vec<ModelFile>,
+    /// Where the members came from (a sweep's study and trials), free-form.
+    #[serde(default)]
+    pub sweep: Option<serde_json::Value>,
+}
+
+/// Saves an ensemble: `model` with its other members, each with its training record.
+pub fn save_ensemble(
+    path: &Path,
+    model: &Model,
+    training: Vec<Option<RunSummary>>,
+    sweep: Option<serde_json::Value>,
+    overwrite: Overwrite,
+) -> Result<(), ModelFileError> {
+    let mut training = training.into_iter();
+    let file = EnsembleFile {
+        format: ENSEMBLE_FORMAT_NAME.into(),
+        version: ENSEMBLE_FORMAT_VERSION,
+        members: model
+            .members()
+            .iter()
+            .map(|m| ModelFile::from_model(m, training.next().flatten()))
+            .collect(),
+        sweep,
+    };
+    // Serialising plain data with string keys cannot fail.
+    let json = serde_json::to_string_pretty(&file).unwrap_or_default();
+    write_atomic(path, json.as_bytes(), overwrite)?;
+    Ok(())
+}
+
+fn ensemble_from_text(text: &str, path: &str) -> Result<(Model, ModelFile), ModelFileError> {
+    let file: EnsembleFile = serde_json::from_str(text).map_err(|error| ModelFileError::Json {
+        path: path.into(),
+        error,
+    })?;
+    if file.version != ENSEMBLE_FORMAT_VERSION {
+        return Err(ModelFileError::UnsupportedVersion {
+            path: path.into(),
+            found: file.version,
+        });
+    }
+    let members = file
+        .members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| m.to_model(&format!("{path}, member {}", i + 1)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let model = Model::ensemble(members).map_err(|e| ModelFileError::Inconsistent {
+        path: path.into(),
+        detail: e.to_string(),
+    })?;
+    let first = file
+        .members
+        .into_iter()
+        .next()
+        .ok_or(ModelFileError::Inconsistent {
+            path: path.into(),
+            detail: "an ensemble needs at least one member".into(),
+        })?;
+    Ok((model, first))
+}
+
 pub fn save_model(
     path: &Path,
     model: &Model,
@@ -321,13 +398,21 @@ pub fn save_model(
     Ok(())
 }
 
-/// Reads, validates and builds a model; returns the file too (for its training record).
+/// Reads, validates and builds a model; returns the file too (for its training record). An
+/// ensemble file gives the ensemble and its first member's file.
 pub fn load_model(path: &Path) -> Result<(Model, ModelFile), ModelFileError> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|error| ModelFileError::Read {
         path: name.clone(),
         error,
     })?;
+    let is_ensemble = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("format").and_then(|f| f.as_str()).map(str::to_owned))
+        .is_some_and(|f| f == ENSEMBLE_FORMAT_NAME);
+    if is_ensemble {
+        return ensemble_from_text(&text, &name);
+    }
     let file = ModelFile::parse(&text, &name)?;
     let model = file.to_model(&name)?;
     Ok((model, file))
@@ -441,5 +526,34 @@ mod tests {
         assert!(act.to_string().contains("layer 1 is 5 tanh"), "{act}");
         let missing = load_model(Path::new("/no/such/model.json")).unwrap_err();
         assert!(matches!(missing, ModelFileError::Read { .. }));
+    }
+
+    #[test]
+    fn an_ensemble_file_loads_back_with_the_same_predictions() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("ensemble.json");
+        let mut second = model();
+        second.mlp = Mlp::new(2, &second.spec.hidden, second.spec.head.params_size(), 10);
+        let ensemble = Model::ensemble(vec![model(), second]).expect("ensemble");
+        save_ensemble(
+            &path,
+            &ensemble,
+            vec![None, None],
+            Some(serde_json::json!({"trials": [3, 5]})),
+            Overwrite::Refuse,
+        )
+        .expect("save");
+        let (loaded, first) = load_model(&path).expect("load");
+        assert_eq!(loaded, ensemble);
+        assert_eq!(first, ModelFile::from_model(&model(), None));
+        let x = [0.3, -1.0];
+        assert_eq!(loaded.predict(&x), ensemble.predict(&x));
+        let again = save_ensemble(&path, &ensemble, vec![], None, Overwrite::Refuse).unwrap_err();
+        assert!(again.to_string().contains("already exists"), "{again}");
+        let text = std::fs::read_to_string(&path).expect("read");
+        let bumped = text.replacen("\"version\": 1", "\"version\": 7", 1);
+        std::fs::write(&path, bumped).expect("write");
+        let err = load_model(&path).unwrap_err().to_string();
+        assert!(err.contains("version 7"), "{err}");
     }
 }

@@ -28,7 +28,7 @@ pub use early_stopping::EarlyStopping;
 pub use head::Head;
 pub use lanes::SpareCore;
 pub use mlp::{LayerSpec, Mlp};
-pub use model::{Model, ModelSpec, Scores};
+pub use model::{EnsembleError, Model, ModelSpec, Scores};
 pub use predictive::{NormalMixture, Predictive};
 pub use records::{EpochRecord, StepPhases, StepReport, StopReason};
 pub use scaler::Scaler;

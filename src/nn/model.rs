@@ -30,6 +30,28 @@ pub struct ModelSpec {
 pub struct Model {
     pub spec: ModelSpec,
     pub mlp: Mlp,
+    /// Empty for one network. Otherwise this is a deep ensemble (Lakshminarayanan et al.
+    /// 2017): `spec` and `mlp` are its first member, these the others, and every prediction
+    /// and score is that of the uniform mixture of the members' predictive distributions.
+    pub other_members: Vec<Model>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnsembleError {
+    #[error("an ensemble needs at least one member")]
+    Empty,
+    #[error(
+        "ensemble member {member} models {found} but member 1 models {expected}; members must share inputs and target"
+    )]
+    Columns {
+        member: usize,
+        expected: String,
+        found: String,
+    },
+    #[error("ensemble member {member} mixes a classifier with regression models")]
+    MixedHeads { member: usize },
+    #[error("ensemble member {member} is itself an ensemble")]
+    Nested { member: usize },
 }
 
 /// Scores of a model on a dataset, NLL in nats per row in the original units of y.
@@ -47,7 +69,56 @@ impl Model {
             spec.head.params_size(),
             seed,
         );
-        Model { spec, mlp }
+        Model {
+            spec,
+            mlp,
+            other_members: Vec::new(),
+        }
+    }
+
+    /// The uniform mixture of `members` (each one network, all on the same columns).
+    pub fn ensemble(members: Vec<Model>) -> Result<Model, EnsembleError> {
+        let mut members = members.into_iter();
+        let mut first = members.next().ok_or(EnsembleError::Empty)?;
+        let columns = |m: &Model| format!("{:?} → \"{}\"", m.spec.x_names, m.spec.y_name);
+        for (i, m) in std::iter::once(&first)
+            .chain(members.as_slice())
+            .enumerate()
+        {
+            if !m.other_members.is_empty() {
+                return Err(EnsembleError::Nested { member: i + 1 });
+            }
+        }
+        for (i, m) in members.as_slice().iter().enumerate() {
+            if m.spec.x_names != first.spec.x_names || m.spec.y_name != first.spec.y_name {
+                return Err(EnsembleError::Columns {
+                    member: i + 2,
+                    expected: columns(&first),
+                    found: columns(m),
+                });
+            }
+            if m.head().is_classifier() != first.head().is_classifier() {
+                return Err(EnsembleError::MixedHeads { member: i + 2 });
+            }
+        }
+        first.other_members = members.collect();
+        Ok(first)
+    }
+
+    pub fn is_ensemble(&self) -> bool {
+        !self.other_members.is_empty()
+    }
+
+    /// Every member as a single network (one model for a single network).
+    pub fn members(&self) -> Vec<Model> {
+        let first = Model {
+            spec: self.spec.clone(),
+            mlp: self.mlp.clone(),
+            other_members: Vec::new(),
+        };
+        std::iter::once(first)
+            .chain(self.other_members.iter().cloned())
+            .collect()
     }
 
     pub fn n_inputs(&self) -> usize {
@@ -117,6 +188,17 @@ impl Model {
     /// p(y|x) at one input row (original units). A row of the wrong length is cut or padded
     /// with zeros (the callers build rows from the model's own input list).
     pub fn predict(&self, x: &[f64]) -> Predictive {
+        let first = self.network_predict(x);
+        if self.other_members.is_empty() {
+            return first;
+        }
+        let parts: Vec<Predictive> = std::iter::once(first)
+            .chain(self.other_members.iter().map(|m| m.network_predict(x)))
+            .collect();
+        uniform_mixture(&parts)
+    }
+
+    fn network_predict(&self, x: &[f64]) -> Predictive {
         debug_assert_eq!(x.len(), self.n_inputs(), "one value per input");
         let mut row = x.to_vec();
         row.resize(self.n_inputs(), 0.0);
@@ -131,6 +213,28 @@ impl Model {
     /// p(y|x) for every row of `x` (row-major, n_inputs columns; a model without inputs
     /// reads each value of `x` as one empty row).
     pub fn predict_rows(&self, x: &[f64]) -> Vec<Predictive> {
+        let first = self.network_predict_rows(x);
+        if self.other_members.is_empty() {
+            return first;
+        }
+        let others: Vec<Vec<Predictive>> = self
+            .other_members
+            .iter()
+            .map(|m| m.network_predict_rows(x))
+            .collect();
+        first
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let parts: Vec<Predictive> = std::iter::once(p)
+                    .chain(others.iter().filter_map(|o| o.get(i).cloned()))
+                    .collect();
+                uniform_mixture(&parts)
+            })
+            .collect()
+    }
+
+    fn network_predict_rows(&self, x: &[f64]) -> Vec<Predictive> {
         let d = self.n_inputs().max(1);
         let rows = x.len() / d;
         let mut result = Vec::with_capacity(rows);
@@ -161,6 +265,9 @@ impl Model {
 
     /// Mean NLL (original units) and, for the classifier, accuracy at threshold 0.5.
     pub fn score(&self, data: &Dataset) -> Scores {
+        if self.is_ensemble() {
+            return self.ensemble_score(data);
+        }
         let mut ws = Workspace::default();
         let mut xs = Vec::new();
         let chunks = (0..score_chunks(data)).map(|c| self.score_chunk(data, c, &mut ws, &mut xs));
@@ -213,6 +320,56 @@ impl Model {
             accuracy: self.spec.head.is_classifier().then(|| correct as f64 / n),
         }
     }
+}
+
+impl Model {
+    /// Scores of the mixture, from each row's predictive distribution (f64 throughout).
+    fn ensemble_score(&self, data: &Dataset) -> Scores {
+        let predictions = self.predict_rows(&data.x);
+        let n = data.len().max(1) as f64;
+        let nll = -predictions
+            .iter()
+            .zip(&data.y)
+            .map(|(p, &y)| p.log_prob(y))
+            .sum::<f64>()
+            / n;
+        let accuracy = self.spec.head.is_classifier().then(|| {
+            let correct = predictions
+                .iter()
+                .zip(&data.y)
+                .filter(|&(p, &y)| (p.mean() > 0.5) == (y > 0.5))
+                .count();
+            correct as f64 / n
+        });
+        Scores { nll, accuracy }
+    }
+}
+
+/// The uniform mixture of predictive distributions: the mean probability for classifiers,
+/// all components with their weights divided by the number of members otherwise.
+fn uniform_mixture(parts: &[Predictive]) -> Predictive {
+    let n = parts.len().max(1) as f64;
+    if parts
+        .iter()
+        .all(|p| matches!(p, Predictive::Bernoulli { .. }))
+    {
+        return Predictive::Bernoulli {
+            p: parts.iter().map(Predictive::mean).sum::<f64>() / n,
+        };
+    }
+    let mut mixture = NormalMixture {
+        weights: Vec::new(),
+        locs: Vec::new(),
+        scales: Vec::new(),
+    };
+    for part in parts {
+        if let Some(m) = part.as_mixture() {
+            mixture.weights.extend(m.weights.iter().map(|w| w / n));
+            mixture.locs.extend_from_slice(&m.locs);
+            mixture.scales.extend_from_slice(&m.scales);
+        }
+    }
+    Predictive::Mixture(mixture)
 }
 
 /// Number of chunks [`Model::score_chunk`] splits `data` into.
@@ -296,5 +453,72 @@ mod tests {
         };
         let diff = b.score(&data_b).nll - a.score(&data_a).nll;
         assert!((diff - 10f64.ln()).abs() < 1e-5);
+    }
+
+    fn data() -> Dataset {
+        Dataset {
+            x_names: vec!["x".into()],
+            y_name: "y".into(),
+            x: vec![0.0, 1.0, -2.0, 0.5],
+            y: vec![9.0, 11.0, 14.0, 10.0],
+        }
+    }
+
+    #[test]
+    fn an_ensemble_of_one_is_its_member() {
+        let member = Model::new(spec(Head::Mixture { components: 3 }), 4);
+        let ensemble = Model::ensemble(vec![member.clone()]).expect("ensemble");
+        assert!(!ensemble.is_ensemble());
+        assert_eq!(ensemble.predict(&[0.7]), member.predict(&[0.7]));
+        assert_eq!(ensemble.score(&data()), member.score(&data()));
+    }
+
+    #[test]
+    fn an_ensemble_is_the_uniform_mixture_of_its_members() {
+        let a = Model::new(spec(Head::Mixture { components: 3 }), 4);
+        let b = Model::new(spec(Head::Normal), 5);
+        let ensemble = Model::ensemble(vec![a.clone(), b.clone()]).expect("ensemble");
+        assert_eq!(ensemble.members(), vec![a.clone(), b.clone()]);
+        let data = data();
+        for i in 0..data.len() {
+            let (x, y) = (data.x_row(i), data.y[i]);
+            let mixed = 0.5 * a.predict(x).log_prob(y).exp() + 0.5 * b.predict(x).log_prob(y).exp();
+            let p = ensemble.predict(x);
+            assert!((p.log_prob(y) - mixed.ln()).abs() < 1e-9);
+            // The pdf integrates to 1 (trapezoid rule far into both tails).
+            let m = p.as_mixture().expect("mixture");
+            assert_eq!(m.len(), 4);
+            let (lo, hi) = m.support(12.0);
+            let grid = m.pdf_grid(lo, hi, 20_001);
+            let area: f64 = grid
+                .windows(2)
+                .map(|w| 0.5 * (w[0].1 + w[1].1) * (w[1].0 - w[0].0))
+                .sum();
+            assert!((area - 1.0).abs() < 1e-6, "area {area}");
+        }
+        let rows = ensemble.predict_rows(&data.x);
+        assert_eq!(rows[2], ensemble.predict(data.x_row(2)));
+        let scores = ensemble.score(&data);
+        let expected = -(0..data.len())
+            .map(|i| ensemble.predict(data.x_row(i)).log_prob(data.y[i]))
+            .sum::<f64>()
+            / data.len() as f64;
+        assert!(scores.nll.is_finite());
+        assert!((scores.nll - expected).abs() < 1e-12);
+    }
+
+    #[test]
+    fn members_must_share_columns_and_kind() {
+        let a = Model::new(spec(Head::Normal), 1);
+        let mut other = spec(Head::Normal);
+        other.y_name = "z".into();
+        let err = Model::ensemble(vec![a.clone(), Model::new(other, 2)]).unwrap_err();
+        assert!(err.to_string().contains("member 2"), "{err}");
+        let classifier = Model::new(spec(Head::Bernoulli), 3);
+        assert_eq!(
+            Model::ensemble(vec![a, classifier]),
+            Err(EnsembleError::MixedHeads { member: 2 })
+        );
+        assert_eq!(Model::ensemble(vec![]), Err(EnsembleError::Empty));
     }
 }

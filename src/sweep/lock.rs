@@ -1,0 +1,125 @@
+//! Optuna's `JournalFileSymlinkLock`, so that this program, other copies of it (Slurm array
+//! tasks) and Python Optuna workers can append to one journal file: the lock is a symbolic
+//! link `JOURNAL.lock` → `JOURNAL`, created atomically; it is released by renaming it to a
+//! unique name and deleting that. A lock whose target has not changed for the grace period
+//! (30 s, Optuna's default) is taken to be left by a dead process and broken.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+/// Optuna's default `grace_period`.
+pub const GRACE_PERIOD: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error("{path}: cannot take the journal lock: {error}")]
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+}
+
+/// A held lock; dropping it releases it.
+pub struct LockGuard {
+    lock_path: PathBuf,
+}
+
+pub fn lock_path(journal: &Path) -> PathBuf {
+    let mut name = journal.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// Blocks until the lock is taken, backing off from 1 ms to 1 s like Optuna.
+pub fn acquire(journal: &Path) -> Result<LockGuard, LockError> {
+    let lock_path = lock_path(journal);
+    let mut sleep = Duration::from_millis(1);
+    let mut last_mtime: Option<SystemTime> = None;
+    let mut unchanged_since = Instant::now();
+    loop {
+        match std::os::unix::fs::symlink(journal, &lock_path) {
+            Ok(()) => return Ok(LockGuard { lock_path }),
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                // Like Optuna's os.stat, this follows the link: the journal's own mtime.
+                let Ok(mtime) = std::fs::metadata(&lock_path).and_then(|m| m.modified()) else {
+                    continue;
+                };
+                if last_mtime != Some(mtime) {
+                    last_mtime = Some(mtime);
+                    unchanged_since = Instant::now();
+                }
+                if unchanged_since.elapsed() > GRACE_PERIOD {
+                    eprintln!(
+                        "warning: {} has not been released for {} s; breaking it",
+                        lock_path.display(),
+                        GRACE_PERIOD.as_secs()
+                    );
+                    if release_path(&lock_path).is_ok() {
+                        sleep = Duration::from_millis(1);
+                    }
+                    continue;
+                }
+                std::thread::sleep(sleep);
+                sleep = (sleep * 2).min(Duration::from_secs(1));
+            }
+            Err(error) => {
+                return Err(LockError::Io {
+                    path: lock_path,
+                    error,
+                });
+            }
+        }
+    }
+}
+
+/// Rename to a unique name, then delete: never deletes a lock someone else just took.
+fn release_path(lock_path: &Path) -> std::io::Result<()> {
+    let mut renamed = lock_path.as_os_str().to_owned();
+    renamed.push(format!("{}.rename", super::ids::uuid4()));
+    std::fs::rename(lock_path, &renamed)?;
+    std::fs::remove_file(&renamed)
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        if let Err(error) = release_path(&self.lock_path) {
+            eprintln!(
+                "warning: could not release {}: {error}",
+                self.lock_path.display()
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn the_lock_is_a_symlink_to_the_journal_and_excludes_other_holders() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = dir.path().join("j.log");
+        std::fs::write(&journal, b"").expect("write");
+        let guard = acquire(&journal).expect("lock");
+        let link = std::fs::read_link(lock_path(&journal)).expect("a symlink");
+        assert_eq!(link, journal);
+        drop(guard);
+        assert!(!lock_path(&journal).exists());
+
+        let inside = Arc::new(AtomicUsize::new(0));
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                let (inside, journal) = (inside.clone(), journal.clone());
+                s.spawn(move || {
+                    for _ in 0..20 {
+                        let _guard = acquire(&journal).expect("lock");
+                        assert_eq!(inside.fetch_add(1, Ordering::SeqCst), 0);
+                        inside.fetch_sub(1, Ordering::SeqCst);
+                    }
+                });
+            }
+        });
+    }
+}

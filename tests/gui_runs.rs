@@ -253,3 +253,39 @@ fn a_run_of_an_earlier_launch_restores_its_model_from_the_run_store() {
     h2.run_ok();
     assert!(!stored.exists(), "a deleted run's weights are removed");
 }
+
+#[test]
+fn the_diagnostics_tab_follows_the_model_and_a_pit_bin_lights_up_its_rows() {
+    let mut h = harness(small_settings());
+    h.get_by_label("Diagnostics").click();
+    h.run_ok();
+    assert!(
+        h.query_by_label_contains("see whether its density is calibrated")
+            .is_some()
+    );
+    train(&mut h);
+    settle(&mut h);
+    assert!(
+        h.query_by_label_contains("PIT KS").is_some(),
+        "the numbers beside the plots"
+    );
+    assert!(h.query_by_label_contains("coverage 50/68/90/95").is_some());
+    // Click the first tenth of the PIT histogram: that bin's rows light up in the main plot.
+    let pit = h.get_by_label_contains("PIT histogram").rect();
+    let pos = egui::pos2(pit.left() + pit.width() * 0.12, pit.center().y);
+    h.event(egui::Event::PointerMoved(pos));
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::default(),
+        });
+    }
+    h.run_ok();
+    assert!(
+        h.query_by_label_contains("rows of the picked bin")
+            .is_some(),
+        "the picked bin's rows are highlighted in the main plot"
+    );
+}

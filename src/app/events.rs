@@ -192,3 +192,47 @@ impl WorkbenchApp {
         }
     }
 }
+
+impl WorkbenchApp {
+    /// Keeps the Diagnostics tab's numbers for the shown model: a new computation starts
+    /// when the model or the data changed and the last one has finished (so at most one runs,
+    /// and while training they follow the snapshots as fast as they can be computed).
+    pub(crate) fn sync_diagnostics(&mut self) {
+        if let Some(job) = self.diagnostics_job.take() {
+            let bin = self.diagnostics.as_ref().and_then(|d| d.picked_bin);
+            match job.finish(bin) {
+                Ok(state) => self.diagnostics = Some(state),
+                Err(job) => {
+                    self.diagnostics_job = Some(job);
+                    return;
+                }
+            }
+        }
+        if self.settings.view.bottom_tab != super::state::BottomTab::Diagnostics {
+            return;
+        }
+        let (Some(data), Some(model)) = (&self.data, self.drawable_model()) else {
+            self.diagnostics = None;
+            return;
+        };
+        let model_id = self.session.model_id;
+        let current = self
+            .diagnostics
+            .as_ref()
+            .is_some_and(|d| d.model_id == model_id && d.data_generation == data.generation);
+        if current {
+            return;
+        }
+        let rows = data.test.as_deref().unwrap_or(&data.train);
+        match super::diagnostics_view::DiagnosticsJob::start(
+            model.clone(),
+            model_id,
+            data.generation,
+            rows,
+            self.wake.clone(),
+        ) {
+            Ok(job) => self.diagnostics_job = Some(job),
+            Err(error) => self.data_error = Some(error),
+        }
+    }
+}

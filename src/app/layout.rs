@@ -7,8 +7,8 @@ use super::state::{BottomTab, RunStatus, Settings, ViewSettings};
 /// Windows narrower than this (logical points) get the compact layout.
 const COMPACT_WIDTH: f32 = 1150.0;
 use super::{
-    WorkbenchApp, data_panel, file_menu, frame_pacing, loss_plot, main_plot, model_panel,
-    posterior_plot, runs, shortcuts, train_panel,
+    WorkbenchApp, data_panel, diagnostics_view, file_menu, frame_pacing, loss_plot, main_plot,
+    model_panel, posterior_plot, runs, shortcuts, train_panel,
 };
 
 impl WorkbenchApp {
@@ -44,8 +44,11 @@ impl WorkbenchApp {
             posterior_cache,
             caches,
             best_nll,
+            diagnostics,
+            diagnostics_job,
             ..
         } = self;
+        let computing_diagnostics = diagnostics_job.is_some();
         let shown = data
             .as_ref()
             .map(|data| Shown::new(session, data, settings_classifier));
@@ -77,14 +80,18 @@ impl WorkbenchApp {
                         *best_nll,
                     );
                 };
+                let mut diagnostics_tab = |ui: &mut egui::Ui| {
+                    diagnostics_view::diagnostics_ui(
+                        ui,
+                        diagnostics.as_mut().filter(|_| hidden.is_none()),
+                        computing_diagnostics,
+                    );
+                };
                 if compact {
-                    ui.horizontal(|ui| {
-                        for tab in BottomTab::ALL {
-                            ui.selectable_value(&mut settings.view.bottom_tab, tab, tab.label());
-                        }
-                    });
+                    tabs_ui(ui, &mut settings.view.bottom_tab, &BottomTab::ALL);
                     match settings.view.bottom_tab {
                         BottomTab::Loss => loss(ui, settings),
+                        BottomTab::Diagnostics => diagnostics_tab(ui),
                         BottomTab::Runs => runs(ui, settings, commands),
                         BottomTab::Posterior => posterior(ui, &mut settings.view),
                     }
@@ -94,7 +101,14 @@ impl WorkbenchApp {
                         .default_size(520.0)
                         .min_size(380.0)
                         .show(ui, |ui| runs(ui, settings, commands));
-                    egui::CentralPanel::default().show(ui, |ui| loss(ui, settings));
+                    egui::CentralPanel::default().show(ui, |ui| {
+                        tabs_ui(ui, &mut settings.view.bottom_tab, &BottomTab::WIDE);
+                        if settings.view.bottom_tab == BottomTab::Diagnostics {
+                            diagnostics_tab(ui);
+                        } else {
+                            loss(ui, settings);
+                        }
+                    });
                 }
             });
         if !compact {
@@ -107,7 +121,27 @@ impl WorkbenchApp {
         }
         egui::CentralPanel::default().show(ui, |ui| match (data.as_ref(), &shown) {
             (Some(data), Some(shown)) => {
-                main_plot::main_plot_ui(ui, data, shown, &mut settings.view, caches, commands);
+                let picked = diagnostics
+                    .as_ref()
+                    .filter(|d| d.picked_bin.is_some() && shown.model.is_some())
+                    .map(|d| {
+                        d.picked_points(
+                            settings
+                                .view
+                                .x_column
+                                .min(data.n_inputs().saturating_sub(1)),
+                        )
+                    })
+                    .unwrap_or_default();
+                main_plot::main_plot_ui(
+                    ui,
+                    data,
+                    shown,
+                    &picked,
+                    &mut settings.view,
+                    caches,
+                    commands,
+                );
             }
             _ => {
                 ui.label("No data loaded.");
@@ -185,4 +219,16 @@ impl WorkbenchApp {
                     });
             });
     }
+}
+
+/// The bottom panel's tab row; a tab that this layout lacks falls back to the first.
+fn tabs_ui(ui: &mut egui::Ui, current: &mut BottomTab, tabs: &[BottomTab]) {
+    if !tabs.contains(current) {
+        *current = tabs[0];
+    }
+    ui.horizontal(|ui| {
+        for &tab in tabs {
+            ui.selectable_value(current, tab, tab.label());
+        }
+    });
 }

@@ -49,6 +49,7 @@ pub fn main_plot_ui(
     ui: &mut Ui,
     data: &LoadedData,
     shown: &Shown<'_>,
+    picked_rows: &[[f64; 2]],
     view_settings: &mut ViewSettings,
     caches: &mut PlotCaches,
     commands: &mut Vec<Command>,
@@ -107,6 +108,15 @@ pub fn main_plot_ui(
                 plot_ui.image(heat_image(view, texture, plane));
             }
             draw_points(plot_ui, caches, view_settings, data.is_binary);
+            if !picked_rows.is_empty() {
+                // The rows of the bin picked in the Diagnostics tab.
+                plot_ui.points(
+                    Points::new("rows of the picked bin", picked_rows.to_vec())
+                        .color(super::diagnostics_view::HIGHLIGHT_COLOR)
+                        .radius(2.5)
+                        .allow_hover(false),
+                );
+            }
             if let (Some(view), Some(head)) = (view, head)
                 && !plane
             {

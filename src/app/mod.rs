@@ -11,6 +11,7 @@ pub mod colormap;
 mod command;
 mod data_panel;
 mod data_source;
+mod diagnostics_view;
 mod events;
 mod experiment_actions;
 mod export_actions;
@@ -83,6 +84,9 @@ pub struct WorkbenchApp {
     view_job: Option<(u64, Task<PredictionView>)>,
     /// The truth's entropy on the data of this generation.
     best_nll_job: Option<(u64, Task<f64>)>,
+    /// The shown model's calibration diagnostics, and their background computation.
+    diagnostics: Option<diagnostics_view::DiagnosticsState>,
+    diagnostics_job: Option<diagnostics_view::DiagnosticsJob>,
     /// Runs' weights between launches.
     run_store: Option<run_store::RunStore>,
     /// A stored run's weights being read, for Restore of run `id`.
@@ -134,6 +138,8 @@ impl WorkbenchApp {
             data_job: None,
             view_job: None,
             best_nll_job: None,
+            diagnostics: None,
+            diagnostics_job: None,
             run_store: options.run_store.clone().map(run_store::RunStore::new),
             model_load: None,
             sent_view: None,
@@ -173,6 +179,7 @@ impl WorkbenchApp {
             || self.model_load.is_some()
             || self.view_job.is_some()
             || self.best_nll_job.is_some()
+            || self.diagnostics_job.is_some()
             || self.files.busy()
     }
 
@@ -204,6 +211,7 @@ impl WorkbenchApp {
         self.poll_view_job();
         self.poll_best_nll();
         self.poll_file_jobs();
+        self.sync_diagnostics();
         self.sync_view();
         if self.session.is_active() || self.is_busy() {
             // Tasks wake the window when they finish; this also keeps elapsed times moving.

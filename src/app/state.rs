@@ -117,16 +117,26 @@ pub enum BottomTab {
     Loss,
     Runs,
     Posterior,
+    Diagnostics,
 }
 
 impl BottomTab {
-    pub const ALL: [BottomTab; 3] = [BottomTab::Loss, BottomTab::Runs, BottomTab::Posterior];
+    /// The compact layout's tabs.
+    pub const ALL: [BottomTab; 4] = [
+        BottomTab::Loss,
+        BottomTab::Diagnostics,
+        BottomTab::Runs,
+        BottomTab::Posterior,
+    ];
+    /// The wide layout's tabs (runs and posterior have panels of their own there).
+    pub const WIDE: [BottomTab; 2] = [BottomTab::Loss, BottomTab::Diagnostics];
 
     pub fn label(self) -> &'static str {
         match self {
             BottomTab::Loss => "Loss",
             BottomTab::Runs => "Runs",
             BottomTab::Posterior => "Posterior",
+            BottomTab::Diagnostics => "Diagnostics",
         }
     }
 }

@@ -121,27 +121,25 @@ pub fn resolve_threads(threads: usize) -> usize {
 
 /// [`RowScores`] of every row (a regression model; the caller checked the head).
 pub fn regression_rows(model: &Model, data: &Dataset, threads: usize) -> Vec<RowScores> {
-    map_rows(model, data, threads, |output, y| {
-        match model.predictive_from_output(output) {
-            Predictive::Mixture(m) => RowScores::of_mixture(&m, y),
-            Predictive::Bernoulli { .. } => RowScores::default(),
-        }
+    map_rows(model, data, threads, |predictive, y| match predictive {
+        Predictive::Mixture(m) => RowScores::of_mixture(&m, y),
+        Predictive::Bernoulli { .. } => RowScores::default(),
     })
 }
 
 /// p(y = 1 | x) of every row (a Bernoulli model).
 pub fn probabilities(model: &Model, data: &Dataset, threads: usize) -> Vec<f64> {
-    map_rows(model, data, threads, |output, _| {
-        model.predictive_from_output(output).mean()
-    })
+    map_rows(model, data, threads, |predictive, _| predictive.mean())
 }
 
-/// `f(network output row, target)` for every row, in row order.
+/// `f(p(y|x) of the row, target)` for every row, in row order. An ensemble's predictive is
+/// the mixture of its members' (one forward pass per member and row); a single network's
+/// comes from one batched forward pass.
 fn map_rows<T: Send>(
     model: &Model,
     data: &Dataset,
     threads: usize,
-    f: impl Fn(&[f32], f64) -> T + Sync,
+    f: impl Fn(Predictive, f64) -> T + Sync,
 ) -> Vec<T> {
     let n = data.len();
     let d = model.n_inputs();
@@ -155,10 +153,14 @@ fn map_rows<T: Send>(
         let start = start.min(n);
         let end = (start + per_part).min(n);
         let mut out = Vec::with_capacity(end - start);
+        if model.is_ensemble() {
+            out.extend((start..end).map(|row| f(model.predict(data.x_row(row)), data.y[row])));
+            return out;
+        }
         let mut row = start;
         model.for_each_output_chunk(&data.x[start * d..end * d], end - start, |outputs| {
             for o in outputs.chunks_exact(params) {
-                out.push(f(o, data.y[row]));
+                out.push(f(model.predictive_from_output(o), data.y[row]));
                 row += 1;
             }
         });

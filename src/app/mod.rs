@@ -25,6 +25,7 @@ mod loss_plot;
 mod main_plot;
 mod model_panel;
 mod native;
+mod plot_curves;
 mod posterior_plot;
 mod run_columns;
 mod run_entry;

@@ -16,13 +16,10 @@ use crate::nn::PredictionView;
 
 use super::Command;
 use super::colormap::{self, CLASS0, CLASS1};
-use super::plot_curves::{draw_curves, draw_truth};
+use super::plot_curves::{TruthCurves, draw_curves, draw_truth};
 use super::shown::{Shown, hidden_model_ui};
 use super::state::{self, HeatNorm, LoadedData, MAX_DRAWN_POINTS, ViewSettings};
 
-pub const MEAN_COLOR: Color32 = Color32::from_rgb(90, 200, 255);
-pub const MEDIAN_COLOR: Color32 = Color32::from_rgb(120, 230, 120);
-pub const MODE_COLOR: Color32 = Color32::from_rgb(255, 90, 90);
 const TRAIN_COLOR: Color32 = Color32::from_rgba_premultiplied(70, 70, 70, 70);
 const TEST_COLOR: Color32 = Color32::from_rgba_premultiplied(80, 55, 20, 70);
 const X_STAR_COLOR: Color32 = Color32::from_rgb(255, 255, 255);
@@ -38,12 +35,6 @@ pub struct PlotCaches {
     heat: Option<TextureHandle>,
     truth_key: Option<(u64, Vec<u64>)>,
     truth: Option<TruthCurves>,
-}
-
-pub(super) struct TruthCurves {
-    pub mean: Vec<[f64; 2]>,
-    pub median: Vec<[f64; 2]>,
-    pub modes: Vec<[f64; 2]>,
 }
 
 pub fn main_plot_ui(

@@ -7,8 +7,18 @@ use egui_plot::{FilledArea, Line, LineStyle, PlotPoints, Points};
 use crate::nn::{Head, PredictionView};
 
 use super::colormap::CLASS1;
-use super::main_plot::{MEAN_COLOR, MEDIAN_COLOR, MODE_COLOR, TruthCurves};
 use super::state::ViewSettings;
+
+pub const MEAN_COLOR: Color32 = Color32::from_rgb(90, 200, 255);
+pub const MEDIAN_COLOR: Color32 = Color32::from_rgb(120, 230, 120);
+pub const MODE_COLOR: Color32 = Color32::from_rgb(255, 90, 90);
+
+/// The true mean, median and mode curves of a preset.
+pub(super) struct TruthCurves {
+    pub mean: Vec<[f64; 2]>,
+    pub median: Vec<[f64; 2]>,
+    pub modes: Vec<[f64; 2]>,
+}
 
 fn line(name: &str, xs: &[f64], ys: &[f64]) -> Line<'static> {
     let pts: Vec<[f64; 2]> = xs

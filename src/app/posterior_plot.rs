@@ -11,7 +11,7 @@ use egui_plot::{Bar, BarChart, Corner, FilledArea, Line, LineStyle, Plot, PlotPo
 use crate::nn::{NormalMixture, Predictive};
 
 use super::colormap::{CLASS0, CLASS1};
-use super::main_plot::{MEAN_COLOR, MEDIAN_COLOR, MODE_COLOR};
+use super::plot_curves::{MEAN_COLOR, MEDIAN_COLOR, MODE_COLOR};
 use super::shown::Shown;
 use super::state;
 use super::widgets::fmt_num;

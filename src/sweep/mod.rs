@@ -15,6 +15,7 @@ pub mod settings;
 pub mod space;
 pub mod study;
 pub mod tpe;
+pub mod values;
 
 pub use pruner::PrunerKind;
 pub use replay::{TrialRecord, TrialState};

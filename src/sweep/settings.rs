@@ -2,7 +2,7 @@
 //! of values becomes a [`TrainConfig`]. A new setting is one row in [`Setting::ALL`] and one
 //! arm in [`TrialSettings::set`].
 
-use super::space::{Distribution, ParamValue, Space};
+use super::values::{Distribution, ParamValue};
 use crate::nn::head::MAX_COMPONENTS;
 use crate::nn::{Activation, Head, LayerSpec, TrainConfig};
 
@@ -245,8 +245,12 @@ impl TrialSettings {
     }
 
     /// Settings that cannot go together, found from the space alone: `(setting, why)`.
-    pub fn check_combination(space: &Space) -> Result<(), (&'static str, String)> {
-        let present = |name: &str| space.fixed.contains_key(name) || space.is_searched(name);
+    /// `present`: is the setting fixed or searched in the space? `fixed_head`: the head when
+    /// the space fixes it.
+    pub fn check_combination(
+        present: impl Fn(&str) -> bool,
+        fixed_head: Option<&str>,
+    ) -> Result<(), (&'static str, String)> {
         if present("hidden") {
             for name in ["width", "depth", "activation"] {
                 if present(name) {
@@ -258,7 +262,7 @@ impl TrialSettings {
             }
         }
         if present("components")
-            && let Some(ParamValue::Str(head)) = space.fixed.get("head")
+            && let Some(head) = fixed_head
             && !matches!(parse_head(head), Ok(Head::Mixture { components: 0 }))
         {
             return Err((

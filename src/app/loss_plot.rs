@@ -28,7 +28,8 @@ pub fn loss_plot_ui(
         Some(_) => (&[], &[]),
         None => (&session.history, &session.smoothed),
     };
-    ui.horizontal(|ui| {
+    // Wrapped: a long status must not widen the panel under its neighbours.
+    ui.horizontal_wrapped(|ui| {
         ui.strong("Loss (NLL, nats per sample)");
         ui.checkbox(&mut view.show_step_losses, "per-step");
         if hidden.is_some() {

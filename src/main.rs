@@ -1,6 +1,7 @@
 //! `density-workbench`: the window without a sub-command, the headless CLI with one.
 
 use clap::Parser;
+use density_workbench::cli::output::OutputError;
 use density_workbench::cli::{Cli, run};
 
 fn main() -> std::process::ExitCode {
@@ -11,8 +12,13 @@ fn main() -> std::process::ExitCode {
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // `| head -1` closed the pipe: what was asked for is done and saved; stop quietly.
+        Err(error) if matches!(error.downcast_ref(), Some(OutputError::Closed)) => {
+            std::process::ExitCode::SUCCESS
+        }
         Err(error) => {
-            eprintln!("error: {error:#}");
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "error: {error:#}");
             std::process::ExitCode::FAILURE
         }
     }

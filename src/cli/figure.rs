@@ -7,6 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 
 use super::DataArgs;
+use super::output::errln;
 use super::source;
 use crate::data::{Dataset, Truth};
 use crate::diagnostics::{
@@ -293,7 +294,7 @@ pub fn run(args: &FigureArgs) -> Result<()> {
             };
             let health = MixtureHealth::compute(&model, &along)?;
             for warning in &health.warnings {
-                eprintln!("warning: {warning}");
+                errln!("warning: {warning}");
             }
             let figure = ComponentsFigure {
                 health: &health,
@@ -304,7 +305,7 @@ pub fn run(args: &FigureArgs) -> Result<()> {
             save_figure(&args.out, &Figure::Components(figure), &options, overwrite)?;
         }
     }
-    eprintln!("wrote {}", args.out.display());
+    errln!("wrote {}", args.out.display());
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //! Results go to stdout (JSON with `--json`), progress to stderr; every error is one line.
 
 mod figure;
+pub mod output;
 mod source;
 
 use std::path::PathBuf;
@@ -21,6 +22,7 @@ use crate::export::{ModelFile, Overwrite, load_model, predictions_csv, save_mode
 use crate::nn::{EarlyStopping, EpochRecord, Head, LrSchedule, TrainConfig, Trainer};
 use crate::run::{RunData, RunSummary};
 pub use figure::{FigureArgs, FigureKind};
+use output::{Deferred, errln, outln};
 pub use source::{SourceOptions, load as load_source};
 
 #[derive(Debug, Parser)]
@@ -264,13 +266,13 @@ pub fn run(command: Command) -> Result<()> {
         Command::Presets => {
             for preset in Preset::ALL {
                 let p = preset.default_params();
-                println!(
+                outln!(
                     "{:<16} n={:<7} noise={:<5} {}",
                     preset.name(),
                     p.n,
                     p.noise,
                     preset.description()
-                );
+                )?;
             }
             Ok(())
         }
@@ -345,7 +347,7 @@ fn train(args: &TrainArgs) -> Result<()> {
         );
     }
     let mut trainer = Trainer::new(config.validate(&train, Some(&test))?, &train, Some(&test));
-    eprintln!(
+    errln!(
         "training {} → {} on {} rows, held out {} rows ({test_source}); lr {} ({}), weight decay {}, clip norm {}",
         if config.hidden.is_empty() {
             "linear".to_string()
@@ -363,19 +365,20 @@ fn train(args: &TrainArgs) -> Result<()> {
             .map_or_else(|| "none".to_owned(), |n| n.to_string()),
     );
     let json_out = args.json;
+    let mut stdout = Deferred::default();
     let reason = trainer
         .run(|record| {
-            report_epoch(record, config.epochs, json_out);
+            report_epoch(record, config.epochs, json_out.then_some(&mut stdout));
         })
         .clone();
     let train_scores = trainer.score(&train);
     let test_scores = trainer.score(&test);
-    eprintln!("{reason}");
+    errln!("{reason}");
     let steps_per_second = trainer
         .step_phases()
         .steps_per_sec(trainer.steps())
         .unwrap_or(0.0);
-    let summary = json!({
+    let summary_json = json!({
         "type": "summary",
         "epochs": trainer.epochs_done(),
         "steps": trainer.steps(),
@@ -395,39 +398,7 @@ fn train(args: &TrainArgs) -> Result<()> {
         "schedule": config.schedule.to_string(),
         "final_learning_rate": trainer.learning_rate(),
     });
-    if json_out {
-        println!("{summary}");
-    } else {
-        println!(
-            "train NLL {:.4} nats, held-out NLL {:.4} nats{}",
-            train_scores.nll,
-            test_scores.nll,
-            test_scores
-                .accuracy
-                .map(|a| format!(", held-out accuracy {a:.4}"))
-                .unwrap_or_default()
-        );
-        if let Some(best) = best_test_nll {
-            println!("best achievable held-out NLL (true density): {best:.4} nats");
-        }
-        println!(
-            "{} epochs, {} steps, {:.2} s of training ({:.0} steps/s on {} threads)",
-            trainer.epochs_done(),
-            trainer.steps(),
-            trainer.train_secs(),
-            steps_per_second,
-            trainer.threads()
-        );
-        println!(
-            "per step: {}",
-            trainer.step_phases().describe_per_step(trainer.steps())
-        );
-        println!(
-            "wall clock: {:.2} s from the first step to the last, evaluation included ({:.0} steps/s)",
-            trainer.elapsed_secs(),
-            trainer.steps() as f64 / trainer.elapsed_secs().max(f64::MIN_POSITIVE)
-        );
-    }
+    // Files first: a closed or full stdout must not lose the trained model.
     let run_data = RunData {
         source: data_spec,
         held_out: test_spec,
@@ -453,7 +424,7 @@ fn train(args: &TrainArgs) -> Result<()> {
             Some(summary.clone()),
             overwrite(args.force),
         )?;
-        eprintln!("saved {}", out.display());
+        errln!("saved {}", out.display());
     }
     if let Some(path) = &args.experiment {
         let mut experiment =
@@ -463,7 +434,41 @@ fn train(args: &TrainArgs) -> Result<()> {
             model: Some(ModelFile::from_model(trainer.model(), None)),
         });
         save_experiment(path, &experiment, overwrite(args.force))?;
-        eprintln!("saved {}", path.display());
+        errln!("saved {}", path.display());
+    }
+    stdout.finish()?;
+    if json_out {
+        outln!("{summary_json}")?;
+    } else {
+        outln!(
+            "train NLL {:.4} nats, held-out NLL {:.4} nats{}",
+            train_scores.nll,
+            test_scores.nll,
+            test_scores
+                .accuracy
+                .map(|a| format!(", held-out accuracy {a:.4}"))
+                .unwrap_or_default()
+        )?;
+        if let Some(best) = best_test_nll {
+            outln!("best achievable held-out NLL (true density): {best:.4} nats")?;
+        }
+        outln!(
+            "{} epochs, {} steps, {:.2} s of training ({:.0} steps/s on {} threads)",
+            trainer.epochs_done(),
+            trainer.steps(),
+            trainer.train_secs(),
+            steps_per_second,
+            trainer.threads()
+        )?;
+        outln!(
+            "per step: {}",
+            trainer.step_phases().describe_per_step(trainer.steps())
+        )?;
+        outln!(
+            "wall clock: {:.2} s from the first step to the last, evaluation included ({:.0} steps/s)",
+            trainer.elapsed_secs(),
+            trainer.steps() as f64 / trainer.elapsed_secs().max(f64::MIN_POSITIVE)
+        )?;
     }
     Ok(())
 }
@@ -511,7 +516,7 @@ fn reproduce(args: &ReproduceArgs) -> Result<()> {
         anyhow::bail!("{name}: run {index}: {problem}");
     }
     let (train, test) = run_data.datasets()?;
-    eprintln!(
+    errln!(
         "retraining run {index} ({}) on {}",
         run.label,
         run_data.describe()
@@ -520,12 +525,12 @@ fn reproduce(args: &ReproduceArgs) -> Result<()> {
     let mut trainer = Trainer::new(valid, &train, test.as_ref());
     trainer.run(|_| {});
     let mut identical = trainer.history().len() == run.history.len();
-    println!("epoch  saved train   now train   saved held-out  now held-out");
+    outln!("epoch  saved train   now train   saved held-out  now held-out")?;
     for (saved, now) in run.history.iter().zip(trainer.history()) {
         let same = saved.train_nll == now.train_nll && saved.test_nll == now.test_nll;
         identical &= same;
         let fmt = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.6}"));
-        println!(
+        outln!(
             "{:>5}  {:>11.6}  {:>10.6}  {:>14}  {:>12}{}",
             saved.epoch,
             saved.train_nll,
@@ -533,21 +538,22 @@ fn reproduce(args: &ReproduceArgs) -> Result<()> {
             fmt(saved.test_nll),
             fmt(now.test_nll),
             if same { "" } else { "  differs" }
-        );
+        )?;
     }
     if !identical {
         anyhow::bail!(
             "{name}: run {index} did not reproduce (a different machine or thread count changes the arithmetic order)"
         );
     }
-    println!(
+    outln!(
         "run {index} reproduced exactly ({} epochs)",
         run.history.len()
-    );
+    )?;
     Ok(())
 }
 
-fn report_epoch(record: &EpochRecord, epochs: usize, json_out: bool) {
+/// One epoch's line on stderr, and its JSON object on `json` when given.
+fn report_epoch(record: &EpochRecord, epochs: usize, json: Option<&mut Deferred>) {
     let test = record
         .test_nll
         .map(|v| format!("{v:.4}"))
@@ -561,14 +567,16 @@ fn report_epoch(record: &EpochRecord, epochs: usize, json_out: bool) {
     } else {
         String::new()
     };
-    eprintln!(
+    errln!(
         "epoch {:>3}/{epochs}  train {:.4}  held-out {test}{accuracy}  {:.2} s{skipped}",
-        record.epoch, record.train_nll, record.train_secs
+        record.epoch,
+        record.train_nll,
+        record.train_secs
     );
-    if json_out {
+    if let Some(json) = json {
         let mut value = serde_json::to_value(record).unwrap_or_default();
         value["type"] = "epoch".into();
-        println!("{value}");
+        json.line(value);
     }
 }
 
@@ -612,9 +620,9 @@ fn eval(args: &EvalArgs) -> Result<()> {
             }
             value["truth"] = truth_value;
         }
-        println!("{value}");
+        outln!("{value}")?;
     } else {
-        println!(
+        outln!(
             "{} rows: NLL {:.4} nats{}",
             data.len(),
             scores.nll,
@@ -622,25 +630,25 @@ fn eval(args: &EvalArgs) -> Result<()> {
                 .accuracy
                 .map(|a| format!(", accuracy {a:.4}"))
                 .unwrap_or_default()
-        );
-        print_diagnostics("model", &diagnostics.contract_fields());
+        )?;
+        print_diagnostics("model", &diagnostics.contract_fields())?;
         if let Some((baseline_nll, nats)) = information {
-            println!(
+            outln!(
                 "p(y) baseline NLL {baseline_nll:.4} nats: the inputs carry {nats:.4} nats per row"
-            );
+            )?;
         }
         if let Some(t) = &truth_diagnostics {
-            println!("true density on the same rows: NLL {:.4} nats", t.nll);
-            print_diagnostics("truth", &t.contract_fields());
+            outln!("true density on the same rows: NLL {:.4} nats", t.nll)?;
+            print_diagnostics("truth", &t.contract_fields())?;
         }
-        eprintln!("diagnostics computed in {diagnostics_seconds:.3} s");
+        errln!("diagnostics computed in {diagnostics_seconds:.3} s");
     }
     Ok(())
 }
 
-fn print_diagnostics(label: &str, fields: &[(&str, f64)]) {
+fn print_diagnostics(label: &str, fields: &[(&str, f64)]) -> Result<(), output::OutputError> {
     let text: Vec<String> = fields.iter().map(|(n, v)| format!("{n} {v:.4}")).collect();
-    println!("{label}: {}", text.join(", "));
+    outln!("{label}: {}", text.join(", "))
 }
 
 /// The rows of `spec` with the model's columns (and the target), plus the true density when
@@ -677,7 +685,7 @@ fn predict(args: &PredictArgs) -> Result<()> {
     let bytes = predictions_csv(&model, &rows.x, rows.y.as_deref())
         .with_context(|| format!("{}: cannot format predictions", args.out.display()))?;
     write_atomic(&args.out, &bytes, overwrite(args.force))?;
-    eprintln!(
+    errln!(
         "wrote {} predictions to {}",
         rows.len(model.n_inputs()),
         args.out.display()
@@ -702,7 +710,7 @@ fn generate(args: &GenerateArgs) -> Result<()> {
     let name = args.out.display().to_string();
     loaded.dataset.write_csv(&mut bytes, &name)?;
     write_atomic(&args.out, &bytes, overwrite(args.force))?;
-    eprintln!(
+    errln!(
         "wrote {} rows of {} to {name}",
         loaded.dataset.len(),
         loaded.description
@@ -717,7 +725,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
         n => n,
     };
     let peak = matmul_peak_gflops(threads);
-    eprintln!("f32 matmul peak (1024³, {threads} threads): {peak:.1} GFLOP/s");
+    errln!("f32 matmul peak (1024³, {threads} threads): {peak:.1} GFLOP/s");
     let data_dir = args.data_dir.clone().or_else(default_data_dir);
     let chosen: Vec<_> = workloads()
         .into_iter()
@@ -745,9 +753,9 @@ fn bench(args: &BenchArgs) -> Result<()> {
         if args.json {
             let mut value = serde_json::to_value(&result)?;
             value["matmul_peak_gflops"] = peak.into();
-            println!("{value}");
+            outln!("{value}")?;
         } else {
-            println!(
+            outln!(
                 "{:<8} {:>6} steps  {:>7.3} s  {:>8.0} steps/s  {:>6.1} GFLOP/s  {:>5.1} % of peak  test NLL {:.4} (seeds: {}){}",
                 result.task,
                 result.steps,
@@ -766,7 +774,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
                     .test_accuracy
                     .map(|a| format!("  acc {a:.4}"))
                     .unwrap_or_default()
-            );
+            )?;
         }
     }
     Ok(())

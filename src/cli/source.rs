@@ -6,6 +6,8 @@ use anyhow::{Context, Result, bail};
 
 use crate::data::{ColumnRoles, Dataset, MissingPolicy, Preset, PresetParams, load_table};
 
+use super::output::errln;
+
 /// Options that shape how a data source is read.
 #[derive(Debug, Clone, Default)]
 pub struct SourceOptions {
@@ -102,7 +104,7 @@ pub fn load(spec: &str, options: &SourceOptions) -> Result<Loaded> {
     };
     let selection = table.select(&ColumnRoles { x, y }, policy)?;
     if selection.dropped_rows > 0 {
-        eprintln!(
+        errln!(
             "{spec}: dropped {} rows with a missing value (--drop-missing)",
             selection.dropped_rows
         );
@@ -178,7 +180,7 @@ pub fn load_for_model(
     };
     let rows = table.select_for_model(x_names, y_name, policy)?;
     if rows.dropped_rows > 0 {
-        eprintln!(
+        errln!(
             "{spec}: dropped {} rows with a missing value (--drop-missing)",
             rows.dropped_rows
         );

@@ -140,12 +140,14 @@ pub fn run(args: &FigureArgs) -> Result<()> {
     };
     options.validate()?;
     crate::export::figures::ImageFormat::from_path(&args.out)?;
-    if !args.force && args.out.exists() {
-        bail!(
-            "{}: already exists (pass --force to replace it)",
-            args.out.display()
-        );
-    }
+    let mut inputs = vec![("--model", args.model.as_path())];
+    inputs.extend(
+        args.data
+            .as_deref()
+            .and_then(super::file_input)
+            .map(|p| ("--data", p)),
+    );
+    super::output_paths::check(&[("--out", &args.out)], &inputs, args.force)?;
     let (model, file) = load_model(&args.model)?;
     let x_column = match &args.x_column {
         None => 0,

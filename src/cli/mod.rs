@@ -3,6 +3,7 @@
 
 mod figure;
 pub mod output;
+mod output_paths;
 mod source;
 
 use std::path::PathBuf;
@@ -246,6 +247,11 @@ fn parse_head(text: &str) -> Result<Head, String> {
     })
 }
 
+/// A data argument as an input path (`preset:NAME` reads no file).
+fn file_input(spec: &str) -> Option<&std::path::Path> {
+    (!spec.starts_with("preset:")).then(|| std::path::Path::new(spec))
+}
+
 fn overwrite(force: bool) -> Overwrite {
     if force {
         Overwrite::Allow
@@ -280,6 +286,19 @@ pub fn run(command: Command) -> Result<()> {
 }
 
 fn train(args: &TrainArgs) -> Result<()> {
+    let outputs: Vec<(&str, &std::path::Path)> =
+        [("--out", &args.out), ("--experiment", &args.experiment)]
+            .into_iter()
+            .filter_map(|(name, path)| Some((name, path.as_deref()?)))
+            .collect();
+    let inputs: Vec<_> = [
+        ("--data", Some(args.data.as_str())),
+        ("--test", args.test.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(name, spec)| Some((name, file_input(spec?)?)))
+    .collect();
+    output_paths::check(&outputs, &inputs, args.force)?;
     let hidden =
         TrainConfig::parse_hidden(&args.hidden).map_err(|e| anyhow::anyhow!("--hidden: {e}"))?;
     let config = TrainConfig {
@@ -337,15 +356,6 @@ fn train(args: &TrainArgs) -> Result<()> {
         .and_then(|(preset, params)| preset.truth(&params))
         .filter(|truth| !truth.is_discrete())
         .map(|truth| truth.mean_nll(&test));
-    if let Some(out) = &args.out
-        && !args.force
-        && out.exists()
-    {
-        anyhow::bail!(
-            "{}: already exists (pass --force to replace it)",
-            out.display()
-        );
-    }
     let mut trainer = Trainer::new(config.validate(&train, Some(&test))?, &train, Some(&test));
     errln!(
         "training {} → {} on {} rows, held out {} rows ({test_source}); lr {} ({}), weight decay {}, clip norm {}",
@@ -679,6 +689,9 @@ pub(crate) fn model_dataset(
 }
 
 fn predict(args: &PredictArgs) -> Result<()> {
+    let mut inputs = vec![("--model", args.model.as_path())];
+    inputs.extend(file_input(&args.data).map(|path| ("--data", path)));
+    output_paths::check(&[("--out", &args.out)], &inputs, args.force)?;
     let (model, _) = load_model(&args.model)?;
     let (x_names, y_name) = (&model.spec.x_names, &model.spec.y_name);
     let rows = source::load_for_model(&args.data, x_names, y_name, &args.data_args.options())?;
@@ -694,6 +707,7 @@ fn predict(args: &PredictArgs) -> Result<()> {
 }
 
 fn generate(args: &GenerateArgs) -> Result<()> {
+    output_paths::check(&[("--out", &args.out)], &[], args.force)?;
     let spec = if args.preset.starts_with("preset:") {
         args.preset.clone()
     } else {

@@ -148,6 +148,14 @@ pub fn run(args: &FigureArgs) -> Result<()> {
             .map(|p| ("--data", p)),
     );
     super::output_paths::check(&[("--out", &args.out)], &inputs, args.force)?;
+    if let Some(x_star) = args.x_star
+        && crate::limits::first_out_of_range([x_star]).is_some()
+    {
+        bail!(
+            "--x-star {x_star:e}: beyond ±{:e}, the largest magnitude accepted",
+            crate::limits::MAX_ABS_VALUE
+        );
+    }
     let (model, file) = load_model(&args.model)?;
     let x_column = match &args.x_column {
         None => 0,

@@ -7,6 +7,7 @@ use anyhow::{Context, Result, bail};
 use crate::data::{ColumnRoles, Dataset, MissingPolicy, Preset, PresetParams, load_table};
 
 use super::output::errln;
+use crate::limits::first_out_of_range;
 
 /// Options that shape how a data source is read.
 #[derive(Debug, Clone, Default)]
@@ -109,6 +110,13 @@ pub fn load(spec: &str, options: &SourceOptions) -> Result<Loaded> {
             selection.dropped_rows
         );
     }
+    check_range(
+        spec,
+        &selection.dataset.x_names,
+        &selection.dataset.x,
+        &selection.dataset.y,
+        &selection.dataset.y_name,
+    )?;
     Ok(Loaded {
         dataset: selection.dataset,
         description: spec.to_string(),
@@ -185,8 +193,37 @@ pub fn load_for_model(
             rows.dropped_rows
         );
     }
+    check_range(
+        spec,
+        x_names,
+        &rows.x,
+        rows.y.as_deref().unwrap_or(&[]),
+        y_name,
+    )?;
     Ok(ModelData {
         x: rows.x,
         y: rows.y,
     })
+}
+
+/// Refuses a value beyond ±[`MAX_ABS_VALUE`] (row-major `x`), naming the row and column.
+fn check_range(spec: &str, x_names: &[String], x: &[f64], y: &[f64], y_name: &str) -> Result<()> {
+    let limit = crate::limits::MAX_ABS_VALUE;
+    let d = x_names.len();
+    let found = first_out_of_range(x.iter().copied())
+        .map(|(i, v)| {
+            (
+                i / d.max(1),
+                x_names.get(i % d.max(1)).map_or("", String::as_str),
+                v,
+            )
+        })
+        .or_else(|| first_out_of_range(y.iter().copied()).map(|(i, v)| (i, y_name, v)));
+    if let Some((row, column, value)) = found {
+        bail!(
+            "{spec}: data row {}, column \"{column}\": the value {value:e} lies beyond ±{limit:e}, the largest magnitude accepted (rescale the column)",
+            row + 1
+        );
+    }
+    Ok(())
 }

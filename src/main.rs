@@ -1,7 +1,7 @@
 //! `density-workbench`: the window without a sub-command, the headless CLI with one.
 
 use clap::Parser;
-use density_workbench::cli::output::OutputError;
+use density_workbench::cli::output::{OutputError, tidy_message};
 use density_workbench::cli::{Cli, run};
 
 fn main() -> std::process::ExitCode {
@@ -18,7 +18,8 @@ fn main() -> std::process::ExitCode {
         }
         Err(error) => {
             use std::io::Write;
-            let _ = writeln!(std::io::stderr(), "error: {error:#}");
+            let message = tidy_message(&format!("{error:#}"));
+            let _ = writeln!(std::io::stderr(), "error: {message}");
             std::process::ExitCode::FAILURE
         }
     }

@@ -129,6 +129,8 @@ impl DataArgs {
 }
 
 #[derive(Debug, Args)]
+// `--lr -1` reaches the validation and its message, not clap's "unexpected argument".
+#[command(allow_negative_numbers = true)]
 pub struct TrainArgs {
     /// Training data: a CSV/TSV path or preset:NAME.
     #[arg(long)]
@@ -192,6 +194,8 @@ pub struct TrainArgs {
 }
 
 #[derive(Debug, Args)]
+// `--lr -1` reaches the validation and its message, not clap's "unexpected argument".
+#[command(allow_negative_numbers = true)]
 pub struct EvalArgs {
     #[arg(long)]
     pub model: PathBuf,
@@ -209,6 +213,8 @@ pub struct EvalArgs {
 }
 
 #[derive(Debug, Args)]
+// `--lr -1` reaches the validation and its message, not clap's "unexpected argument".
+#[command(allow_negative_numbers = true)]
 pub struct PredictArgs {
     #[arg(long)]
     pub model: PathBuf,
@@ -223,6 +229,8 @@ pub struct PredictArgs {
 }
 
 #[derive(Debug, Args)]
+// `--lr -1` reaches the validation and its message, not clap's "unexpected argument".
+#[command(allow_negative_numbers = true)]
 pub struct GenerateArgs {
     #[arg(long)]
     pub preset: String,
@@ -245,6 +253,15 @@ fn parse_head(text: &str) -> Result<Head, String> {
             crate::nn::head::MAX_COMPONENTS
         )
     })
+}
+
+/// Refuses more threads than the machine has cores (they would only be clamped silently).
+fn check_threads(threads: usize) -> Result<()> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads > cores {
+        anyhow::bail!("--threads {threads}: this machine has {cores} cores (0 uses them all)");
+    }
+    Ok(())
 }
 
 /// A data argument as an input path (`preset:NAME` reads no file).
@@ -286,6 +303,10 @@ pub fn run(command: Command) -> Result<()> {
 }
 
 fn train(args: &TrainArgs) -> Result<()> {
+    check_threads(args.threads)?;
+    if args.early_stopping == Some(0) {
+        anyhow::bail!("--early-stopping 0: the patience must be at least 1 epoch");
+    }
     let outputs: Vec<(&str, &std::path::Path)> =
         [("--out", &args.out), ("--experiment", &args.experiment)]
             .into_iter()
@@ -678,10 +699,16 @@ pub(crate) fn model_dataset(
                 x_names
             );
         }
+        if model.head().is_classifier() {
+            source::check_binary(spec, &loaded.dataset.y, y_name)?;
+        }
         let truth = loaded.preset.and_then(|(p, params)| p.truth(&params));
         return Ok((loaded.dataset, truth));
     }
     let rows = source::load_for_model(spec, x_names, y_name, options)?;
+    if model.head().is_classifier() {
+        source::check_binary(spec, rows.y.as_deref().unwrap_or(&[]), y_name)?;
+    }
     let data = rows.dataset(x_names, y_name).with_context(|| {
         format!("{spec}: no column \"{y_name}\" (the model's target), so there is nothing to score")
     })?;
@@ -695,6 +722,9 @@ fn predict(args: &PredictArgs) -> Result<()> {
     let (model, _) = load_model(&args.model)?;
     let (x_names, y_name) = (&model.spec.x_names, &model.spec.y_name);
     let rows = source::load_for_model(&args.data, x_names, y_name, &args.data_args.options())?;
+    if model.head().is_classifier() {
+        source::check_binary(&args.data, rows.y.as_deref().unwrap_or(&[]), y_name)?;
+    }
     let bytes = predictions_csv(&model, &rows.x, rows.y.as_deref())
         .with_context(|| format!("{}: cannot format predictions", args.out.display()))?;
     write_atomic(&args.out, &bytes, overwrite(args.force))?;
@@ -733,6 +763,7 @@ fn generate(args: &GenerateArgs) -> Result<()> {
 }
 
 fn bench(args: &BenchArgs) -> Result<()> {
+    check_threads(args.threads)?;
     use crate::bench::{default_data_dir, matmul_peak_gflops, run_workload, workloads};
     let threads = match args.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),

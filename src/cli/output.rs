@@ -74,3 +74,53 @@ macro_rules! errln {
 }
 
 pub(crate) use {errln, outln};
+
+/// An error message made safe for a terminal: control bytes escaped and quoted pieces longer
+/// than [`MAX_QUOTED_CHARS`] cut (a 1 MB cell is not echoed whole).
+pub fn tidy_message(message: &str) -> String {
+    let escaped: String = message
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    escaped
+        .split('"')
+        .enumerate()
+        .map(|(i, piece)| {
+            let chars = piece.chars().count();
+            if i % 2 == 1 && chars > MAX_QUOTED_CHARS {
+                let kept: String = piece.chars().take(MAX_QUOTED_CHARS).collect();
+                format!("{kept}… ({chars} characters in all)")
+            } else {
+                piece.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\"")
+}
+
+/// Longest quoted piece (a cell, a name) an error message shows whole.
+pub const MAX_QUOTED_CHARS: usize = 60;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_escape_control_bytes_and_cut_long_quotes() {
+        assert_eq!(tidy_message("bad \"a\u{1b}[31m\""), "bad \"a\\u{1b}[31m\"");
+        let long = format!("cell \"{}\" at line 2", "x".repeat(1000));
+        let tidy = tidy_message(&long);
+        assert!(tidy.len() < 200, "{tidy}");
+        assert!(
+            tidy.ends_with("(1000 characters in all)\" at line 2"),
+            "{tidy}"
+        );
+        assert_eq!(tidy_message("plain"), "plain");
+    }
+}

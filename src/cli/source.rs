@@ -91,6 +91,7 @@ pub fn load(spec: &str, options: &SourceOptions) -> Result<Loaded> {
             sha256: None,
         });
     }
+    check_input_file(spec)?;
     let table = load_table(Path::new(spec))?;
     let defaults = table.default_roles();
     let y = options.y.clone().unwrap_or(defaults.y);
@@ -180,6 +181,7 @@ pub fn load_for_model(
             y: Some(loaded.dataset.y),
         });
     }
+    check_input_file(spec)?;
     let table = load_table(Path::new(spec))?;
     let policy = if options.drop_missing {
         MissingPolicy::DropRows
@@ -224,6 +226,41 @@ fn check_range(spec: &str, x_names: &[String], x: &[f64], y: &[f64], y_name: &st
             "{spec}: data row {}, column \"{column}\": the value {value:e} lies beyond ±{limit:e}, the largest magnitude accepted (rescale the column)",
             row + 1
         );
+    }
+    Ok(())
+}
+
+/// The check `train` makes for the Bernoulli head (0/1 targets), for commands that score or
+/// predict with such a model, naming the file, row and column.
+pub fn check_binary(spec: &str, y: &[f64], y_name: &str) -> Result<()> {
+    if let Some((row, value)) = y.iter().enumerate().find(|&(_, &v)| v != 0.0 && v != 1.0) {
+        bail!(
+            "{spec}: data row {}, column \"{y_name}\": the Bernoulli head needs a 0/1 target, not {value}",
+            row + 1
+        );
+    }
+    Ok(())
+}
+
+/// What the CSV reader cannot say well: a device or pipe (`/dev/zero` would fill memory) and a
+/// UTF-16 file (which is only "not valid UTF-8" to it).
+fn check_input_file(spec: &str) -> Result<()> {
+    use std::io::Read;
+    let path = Path::new(spec);
+    let meta = std::fs::metadata(path).with_context(|| format!("{spec}: cannot read"))?;
+    if meta.is_dir() {
+        bail!("{spec}: is a directory, not a data file");
+    }
+    if !meta.is_file() {
+        bail!("{spec}: is not a regular file (a device, pipe or socket)");
+    }
+    let mut start = [0u8; 2];
+    let mut file = std::fs::File::open(path).with_context(|| format!("{spec}: cannot read"))?;
+    let n = file
+        .read(&mut start)
+        .with_context(|| format!("{spec}: cannot read"))?;
+    if n == 2 && (start == [0xFF, 0xFE] || start == [0xFE, 0xFF]) {
+        bail!("{spec}: the file is UTF-16 text; save it as UTF-8 (or ASCII) CSV");
     }
     Ok(())
 }

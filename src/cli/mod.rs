@@ -2,6 +2,7 @@
 //! Results go to stdout (JSON with `--json`), progress to stderr; every error is one line.
 
 mod figure;
+pub mod interrupt;
 pub mod output;
 mod output_paths;
 mod source;
@@ -397,11 +398,19 @@ fn train(args: &TrainArgs) -> Result<()> {
     );
     let json_out = args.json;
     let mut stdout = Deferred::default();
+    interrupt::install();
+    while !trainer.is_finished() {
+        if let Some(record) = trainer.run_epoch() {
+            report_epoch(&record, config.epochs, json_out.then_some(&mut stdout));
+        }
+        if interrupt::requested() {
+            trainer.stop();
+        }
+    }
     let reason = trainer
-        .run(|record| {
-            report_epoch(record, config.epochs, json_out.then_some(&mut stdout));
-        })
-        .clone();
+        .stop_reason()
+        .cloned()
+        .unwrap_or(crate::nn::StopReason::Completed);
     let train_scores = trainer.score(&train);
     let test_scores = trainer.score(&test);
     errln!("{reason}");
@@ -466,6 +475,21 @@ fn train(args: &TrainArgs) -> Result<()> {
         });
         save_experiment(path, &experiment, overwrite(args.force))?;
         errln!("saved {}", path.display());
+    }
+    if interrupt::requested() {
+        let saved: Vec<String> = outputs
+            .iter()
+            .map(|(_, p)| p.display().to_string())
+            .collect();
+        return Err(interrupt::Interrupted {
+            epochs: trainer.epochs_done(),
+            saved: if saved.is_empty() {
+                "nothing to save (no --out)".into()
+            } else {
+                format!("saved the model as it was then to {}", saved.join(" and "))
+            },
+        }
+        .into());
     }
     stdout.finish()?;
     if json_out {

@@ -32,7 +32,7 @@ pub fn first_out_of_range(values: impl IntoIterator<Item = f64>) -> Option<(usiz
     values
         .into_iter()
         .enumerate()
-        .find(|&(_, v)| !(v.abs() <= MAX_ABS_VALUE))
+        .find(|&(_, v)| !v.is_finite() || v.abs() > MAX_ABS_VALUE)
 }
 
 #[cfg(test)]

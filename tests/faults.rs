@@ -2,6 +2,10 @@
 //! paths, a closed or full stdout and interruptions, each run as a real process. Every case
 //! asserts the exit code, the message (what and where) and, for refusals, that the working
 //! directory is byte for byte as it was: no partial output, no file replaced.
+#![expect(
+    clippy::expect_used,
+    reason = "test helpers: a failed setup step is a failed test"
+)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -139,30 +143,30 @@ fn fixtures() -> &'static Path {
         let model = dir.join("normal.json");
         let edit = |name: &str, f: &dyn Fn(&mut Value)| edit_json(&model, &dir.join(name), f);
         edit("wrongformat.json", &|v| {
-            v["format"] = "something-else".into()
+            v["format"] = "something-else".into();
         });
         edit("version99.json", &|v| v["version"] = 99.into());
         edit("scale308.json", &|v| {
-            v["scalers"]["y"]["std"] = 1e308.into()
+            v["scalers"]["y"]["std"] = 1e308.into();
         });
         edit("mean31.json", &|v| {
-            v["scalers"]["x"][0]["mean"] = 1e31.into()
+            v["scalers"]["x"][0]["mean"] = 1e31.into();
         });
         edit("std0.json", &|v| v["scalers"]["y"]["std"] = 0.0.into());
         edit("nullweight.json", &|v| {
-            v["layers"][0]["bias"][0] = Value::Null
+            v["layers"][0]["bias"][0] = Value::Null;
         });
         edit("shape.json", &|v| {
-            v["layers"][0]["kernel"] = serde_json::json!([])
+            v["layers"][0]["kernel"] = serde_json::json!([]);
         });
         edit("paramsize.json", &|v| {
-            v["architecture"]["params_size"] = 7.into()
+            v["architecture"]["params_size"] = 7.into();
         });
         edit("mixture0.json", &|v| {
-            v["architecture"]["head"] = serde_json::json!({"kind": "mixture", "components": 0})
+            v["architecture"]["head"] = serde_json::json!({"kind": "mixture", "components": 0});
         });
         edit("width.json", &|v| {
-            v["architecture"]["hidden"][0]["width"] = 4_611_686_018_427_387_904_u64.into()
+            v["architecture"]["hidden"][0]["width"] = 4_611_686_018_427_387_904_u64.into();
         });
         let experiment = dir.join("exp.json");
         let edit_exp =
@@ -177,7 +181,7 @@ fn fixtures() -> &'static Path {
             v["runs"][0]["model"] = Value::Null;
         });
         edit_exp("exp_badmodel.json", &|v| {
-            v["runs"][0]["model"]["scalers"]["y"]["std"] = 1e308.into()
+            v["runs"][0]["model"]["scalers"]["y"]["std"] = 1e308.into();
         });
         write("exp_notjson.json", b"{\"format\":");
         write("existing.json", b"keep me");

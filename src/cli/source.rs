@@ -247,7 +247,7 @@ pub fn check_binary(spec: &str, y: &[f64], y_name: &str) -> Result<()> {
 fn check_input_file(spec: &str) -> Result<()> {
     use std::io::Read;
     let path = Path::new(spec);
-    let meta = std::fs::metadata(path).with_context(|| format!("{spec}: cannot read"))?;
+    let meta = std::fs::metadata(path).with_context(|| format!("{spec}: cannot read the file"))?;
     if meta.is_dir() {
         bail!("{spec}: is a directory, not a data file");
     }
@@ -255,10 +255,10 @@ fn check_input_file(spec: &str) -> Result<()> {
         bail!("{spec}: is not a regular file (a device, pipe or socket)");
     }
     let mut start = [0u8; 2];
-    let mut file = std::fs::File::open(path).with_context(|| format!("{spec}: cannot read"))?;
+    let mut file = std::fs::File::open(path).with_context(|| format!("{spec}: cannot read the file"))?;
     let n = file
         .read(&mut start)
-        .with_context(|| format!("{spec}: cannot read"))?;
+        .with_context(|| format!("{spec}: cannot read the file"))?;
     if n == 2 && (start == [0xFF, 0xFE] || start == [0xFE, 0xFF]) {
         bail!("{spec}: the file is UTF-16 text; save it as UTF-8 (or ASCII) CSV");
     }

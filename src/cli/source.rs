@@ -255,7 +255,8 @@ fn check_input_file(spec: &str) -> Result<()> {
         bail!("{spec}: is not a regular file (a device, pipe or socket)");
     }
     let mut start = [0u8; 2];
-    let mut file = std::fs::File::open(path).with_context(|| format!("{spec}: cannot read the file"))?;
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("{spec}: cannot read the file"))?;
     let n = file
         .read(&mut start)
         .with_context(|| format!("{spec}: cannot read the file"))?;

@@ -9,6 +9,7 @@ pub mod colormap;
 pub mod data;
 pub mod diagnostics;
 pub mod export;
+pub mod limits;
 pub mod nn;
 pub mod run;
 pub mod sweep;

@@ -1,6 +1,10 @@
 //! `density-workbench`: the window without a sub-command, the headless CLI with one.
 
 use clap::Parser;
+use std::io::Write;
+
+use density_workbench::cli::interrupt::{INTERRUPTED_EXIT_CODE, Interrupted};
+use density_workbench::cli::output::{OutputError, tidy_message};
 use density_workbench::cli::{Cli, run};
 
 fn main() -> std::process::ExitCode {
@@ -11,8 +15,17 @@ fn main() -> std::process::ExitCode {
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // `| head -1` closed the pipe: what was asked for is done and saved; stop quietly.
+        Err(error) if matches!(error.downcast_ref(), Some(OutputError::Closed)) => {
+            std::process::ExitCode::SUCCESS
+        }
+        Err(error) if error.downcast_ref::<Interrupted>().is_some() => {
+            let _ = writeln!(std::io::stderr(), "{error}");
+            std::process::ExitCode::from(INTERRUPTED_EXIT_CODE)
+        }
         Err(error) => {
-            eprintln!("error: {error:#}");
+            let message = tidy_message(&format!("{error:#}"));
+            let _ = writeln!(std::io::stderr(), "error: {message}");
             std::process::ExitCode::FAILURE
         }
     }

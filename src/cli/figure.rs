@@ -7,6 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 
 use super::DataArgs;
+use super::output::errln;
 use super::source;
 use crate::data::{Dataset, Truth};
 use crate::diagnostics::{
@@ -139,10 +140,20 @@ pub fn run(args: &FigureArgs) -> Result<()> {
     };
     options.validate()?;
     crate::export::figures::ImageFormat::from_path(&args.out)?;
-    if !args.force && args.out.exists() {
+    let mut inputs = vec![("--model", args.model.as_path())];
+    inputs.extend(
+        args.data
+            .as_deref()
+            .and_then(super::file_input)
+            .map(|p| ("--data", p)),
+    );
+    super::output_paths::check(&[("--out", &args.out)], &inputs, args.force)?;
+    if let Some(x_star) = args.x_star
+        && crate::limits::first_out_of_range([x_star]).is_some()
+    {
         bail!(
-            "{}: already exists (pass --force to replace it)",
-            args.out.display()
+            "--x-star {x_star:e}: beyond ±{:e}, the largest magnitude accepted",
+            crate::limits::MAX_ABS_VALUE
         );
     }
     let (model, file) = load_model(&args.model)?;
@@ -293,7 +304,7 @@ pub fn run(args: &FigureArgs) -> Result<()> {
             };
             let health = MixtureHealth::compute(&model, &along)?;
             for warning in &health.warnings {
-                eprintln!("warning: {warning}");
+                errln!("warning: {warning}");
             }
             let figure = ComponentsFigure {
                 health: &health,
@@ -304,7 +315,7 @@ pub fn run(args: &FigureArgs) -> Result<()> {
             save_figure(&args.out, &Figure::Components(figure), &options, overwrite)?;
         }
     }
-    eprintln!("wrote {}", args.out.display());
+    errln!("wrote {}", args.out.display());
     Ok(())
 }
 

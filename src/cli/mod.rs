@@ -2,6 +2,9 @@
 //! Results go to stdout (JSON with `--json`), progress to stderr; every error is one line.
 
 mod figure;
+pub mod interrupt;
+pub mod output;
+mod output_paths;
 mod source;
 mod sweep;
 
@@ -22,6 +25,7 @@ use crate::export::{ModelFile, Overwrite, load_model, predictions_csv, save_mode
 use crate::nn::{EarlyStopping, EpochRecord, Head, LrSchedule, TrainConfig, Trainer};
 use crate::run::{RunData, RunSummary};
 pub use figure::{FigureArgs, FigureKind};
+use output::{Deferred, errln, outln};
 pub use source::{SourceOptions, load as load_source};
 pub use sweep::SweepArgs;
 
@@ -131,6 +135,8 @@ impl DataArgs {
 }
 
 #[derive(Debug, Args)]
+// `--lr -1` reaches the validation and its message, not clap's "unexpected argument".
+#[command(allow_negative_numbers = true)]
 pub struct TrainArgs {
     /// Training data: a CSV/TSV path or preset:NAME.
     #[arg(long)]
@@ -194,6 +200,8 @@ pub struct TrainArgs {
 }
 
 #[derive(Debug, Args)]
+// `--lr -1` reaches the validation and its message, not clap's "unexpected argument".
+#[command(allow_negative_numbers = true)]
 pub struct EvalArgs {
     #[arg(long)]
     pub model: PathBuf,
@@ -211,6 +219,8 @@ pub struct EvalArgs {
 }
 
 #[derive(Debug, Args)]
+// `--lr -1` reaches the validation and its message, not clap's "unexpected argument".
+#[command(allow_negative_numbers = true)]
 pub struct PredictArgs {
     #[arg(long)]
     pub model: PathBuf,
@@ -225,6 +235,8 @@ pub struct PredictArgs {
 }
 
 #[derive(Debug, Args)]
+// `--lr -1` reaches the validation and its message, not clap's "unexpected argument".
+#[command(allow_negative_numbers = true)]
 pub struct GenerateArgs {
     #[arg(long)]
     pub preset: String,
@@ -249,6 +261,20 @@ fn parse_head(text: &str) -> Result<Head, String> {
     })
 }
 
+/// Refuses more threads than the machine has cores (they would only be clamped silently).
+fn check_threads(threads: usize) -> Result<()> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads > cores {
+        anyhow::bail!("--threads {threads}: this machine has {cores} cores (0 uses them all)");
+    }
+    Ok(())
+}
+
+/// A data argument as an input path (`preset:NAME` reads no file).
+fn file_input(spec: &str) -> Option<&std::path::Path> {
+    (!spec.starts_with("preset:")).then(|| std::path::Path::new(spec))
+}
+
 fn overwrite(force: bool) -> Overwrite {
     if force {
         Overwrite::Allow
@@ -270,13 +296,13 @@ pub fn run(command: Command) -> Result<()> {
         Command::Presets => {
             for preset in Preset::ALL {
                 let p = preset.default_params();
-                println!(
+                outln!(
                     "{:<16} n={:<7} noise={:<5} {}",
                     preset.name(),
                     p.n,
                     p.noise,
                     preset.description()
-                );
+                )?;
             }
             Ok(())
         }
@@ -284,6 +310,23 @@ pub fn run(command: Command) -> Result<()> {
 }
 
 fn train(args: &TrainArgs) -> Result<()> {
+    check_threads(args.threads)?;
+    if args.early_stopping == Some(0) {
+        anyhow::bail!("--early-stopping 0: the patience must be at least 1 epoch");
+    }
+    let outputs: Vec<(&str, &std::path::Path)> =
+        [("--out", &args.out), ("--experiment", &args.experiment)]
+            .into_iter()
+            .filter_map(|(name, path)| Some((name, path.as_deref()?)))
+            .collect();
+    let inputs: Vec<_> = [
+        ("--data", Some(args.data.as_str())),
+        ("--test", args.test.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(name, spec)| Some((name, file_input(spec?)?)))
+    .collect();
+    output_paths::check(&outputs, &inputs, args.force)?;
     let hidden =
         TrainConfig::parse_hidden(&args.hidden).map_err(|e| anyhow::anyhow!("--hidden: {e}"))?;
     let config = TrainConfig {
@@ -347,17 +390,8 @@ fn train(args: &TrainArgs) -> Result<()> {
         .and_then(|(preset, params)| preset.truth(&params))
         .filter(|truth| !truth.is_discrete())
         .map(|truth| truth.mean_nll(&test));
-    if let Some(out) = &args.out
-        && !args.force
-        && out.exists()
-    {
-        anyhow::bail!(
-            "{}: already exists (pass --force to replace it)",
-            out.display()
-        );
-    }
     let mut trainer = Trainer::new(config.validate(&train, Some(&test))?, &train, Some(&test));
-    eprintln!(
+    errln!(
         "training {} → {} on {} rows, held out {} rows ({test_source}); lr {} ({}), weight decay {}, clip norm {}",
         if config.hidden.is_empty() {
             "linear".to_string()
@@ -375,19 +409,28 @@ fn train(args: &TrainArgs) -> Result<()> {
             .map_or_else(|| "none".to_owned(), |n| n.to_string()),
     );
     let json_out = args.json;
+    let mut stdout = Deferred::default();
+    interrupt::install();
+    while !trainer.is_finished() {
+        if let Some(record) = trainer.run_epoch() {
+            report_epoch(&record, config.epochs, json_out.then_some(&mut stdout));
+        }
+        if interrupt::requested() {
+            trainer.stop();
+        }
+    }
     let reason = trainer
-        .run(|record| {
-            report_epoch(record, config.epochs, json_out);
-        })
-        .clone();
+        .stop_reason()
+        .cloned()
+        .unwrap_or(crate::nn::StopReason::Completed);
     let train_scores = trainer.score(&train);
     let test_scores = trainer.score(&test);
-    eprintln!("{reason}");
+    errln!("{reason}");
     let steps_per_second = trainer
         .step_phases()
         .steps_per_sec(trainer.steps())
         .unwrap_or(0.0);
-    let summary = json!({
+    let summary_json = json!({
         "type": "summary",
         "epochs": trainer.epochs_done(),
         "steps": trainer.steps(),
@@ -407,39 +450,7 @@ fn train(args: &TrainArgs) -> Result<()> {
         "schedule": config.schedule.to_string(),
         "final_learning_rate": trainer.learning_rate(),
     });
-    if json_out {
-        println!("{summary}");
-    } else {
-        println!(
-            "train NLL {:.4} nats, held-out NLL {:.4} nats{}",
-            train_scores.nll,
-            test_scores.nll,
-            test_scores
-                .accuracy
-                .map(|a| format!(", held-out accuracy {a:.4}"))
-                .unwrap_or_default()
-        );
-        if let Some(best) = best_test_nll {
-            println!("best achievable held-out NLL (true density): {best:.4} nats");
-        }
-        println!(
-            "{} epochs, {} steps, {:.2} s of training ({:.0} steps/s on {} threads)",
-            trainer.epochs_done(),
-            trainer.steps(),
-            trainer.train_secs(),
-            steps_per_second,
-            trainer.threads()
-        );
-        println!(
-            "per step: {}",
-            trainer.step_phases().describe_per_step(trainer.steps())
-        );
-        println!(
-            "wall clock: {:.2} s from the first step to the last, evaluation included ({:.0} steps/s)",
-            trainer.elapsed_secs(),
-            trainer.steps() as f64 / trainer.elapsed_secs().max(f64::MIN_POSITIVE)
-        );
-    }
+    // Files first: a closed or full stdout must not lose the trained model.
     let summary = RunSummary {
         label: "cli".into(),
         data: run_data.clone(),
@@ -461,7 +472,7 @@ fn train(args: &TrainArgs) -> Result<()> {
             Some(summary.clone()),
             overwrite(args.force),
         )?;
-        eprintln!("saved {}", out.display());
+        errln!("saved {}", out.display());
     }
     if let (Some(path), Some(run_data)) = (&args.experiment, run_data) {
         let mut experiment =
@@ -471,7 +482,56 @@ fn train(args: &TrainArgs) -> Result<()> {
             model: Some(ModelFile::from_model(trainer.model(), None)),
         });
         save_experiment(path, &experiment, overwrite(args.force))?;
-        eprintln!("saved {}", path.display());
+        errln!("saved {}", path.display());
+    }
+    if interrupt::requested() {
+        let saved: Vec<String> = outputs
+            .iter()
+            .map(|(_, p)| p.display().to_string())
+            .collect();
+        return Err(interrupt::Interrupted {
+            epochs: trainer.epochs_done(),
+            saved: if saved.is_empty() {
+                "nothing to save (no --out)".into()
+            } else {
+                format!("saved the model as it was then to {}", saved.join(" and "))
+            },
+        }
+        .into());
+    }
+    stdout.finish()?;
+    if json_out {
+        outln!("{summary_json}")?;
+    } else {
+        outln!(
+            "train NLL {:.4} nats, held-out NLL {:.4} nats{}",
+            train_scores.nll,
+            test_scores.nll,
+            test_scores
+                .accuracy
+                .map(|a| format!(", held-out accuracy {a:.4}"))
+                .unwrap_or_default()
+        )?;
+        if let Some(best) = best_test_nll {
+            outln!("best achievable held-out NLL (true density): {best:.4} nats")?;
+        }
+        outln!(
+            "{} epochs, {} steps, {:.2} s of training ({:.0} steps/s on {} threads)",
+            trainer.epochs_done(),
+            trainer.steps(),
+            trainer.train_secs(),
+            steps_per_second,
+            trainer.threads()
+        )?;
+        outln!(
+            "per step: {}",
+            trainer.step_phases().describe_per_step(trainer.steps())
+        )?;
+        outln!(
+            "wall clock: {:.2} s from the first step to the last, evaluation included ({:.0} steps/s)",
+            trainer.elapsed_secs(),
+            trainer.steps() as f64 / trainer.elapsed_secs().max(f64::MIN_POSITIVE)
+        )?;
     }
     Ok(())
 }
@@ -519,7 +579,7 @@ fn reproduce(args: &ReproduceArgs) -> Result<()> {
         anyhow::bail!("{name}: run {index}: {problem}");
     }
     let (train, test) = run_data.datasets()?;
-    eprintln!(
+    errln!(
         "retraining run {index} ({}) on {}",
         run.label,
         run_data.describe()
@@ -528,12 +588,12 @@ fn reproduce(args: &ReproduceArgs) -> Result<()> {
     let mut trainer = Trainer::new(valid, &train, test.as_ref());
     trainer.run(|_| {});
     let mut identical = trainer.history().len() == run.history.len();
-    println!("epoch  saved train   now train   saved held-out  now held-out");
+    outln!("epoch  saved train   now train   saved held-out  now held-out")?;
     for (saved, now) in run.history.iter().zip(trainer.history()) {
         let same = saved.train_nll == now.train_nll && saved.test_nll == now.test_nll;
         identical &= same;
         let fmt = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.6}"));
-        println!(
+        outln!(
             "{:>5}  {:>11.6}  {:>10.6}  {:>14}  {:>12}{}",
             saved.epoch,
             saved.train_nll,
@@ -541,21 +601,22 @@ fn reproduce(args: &ReproduceArgs) -> Result<()> {
             fmt(saved.test_nll),
             fmt(now.test_nll),
             if same { "" } else { "  differs" }
-        );
+        )?;
     }
     if !identical {
         anyhow::bail!(
             "{name}: run {index} did not reproduce (a different machine or thread count changes the arithmetic order)"
         );
     }
-    println!(
+    outln!(
         "run {index} reproduced exactly ({} epochs)",
         run.history.len()
-    );
+    )?;
     Ok(())
 }
 
-fn report_epoch(record: &EpochRecord, epochs: usize, json_out: bool) {
+/// One epoch's line on stderr, and its JSON object on `json` when given.
+fn report_epoch(record: &EpochRecord, epochs: usize, json: Option<&mut Deferred>) {
     let test = record
         .test_nll
         .map(|v| format!("{v:.4}"))
@@ -569,14 +630,16 @@ fn report_epoch(record: &EpochRecord, epochs: usize, json_out: bool) {
     } else {
         String::new()
     };
-    eprintln!(
+    errln!(
         "epoch {:>3}/{epochs}  train {:.4}  held-out {test}{accuracy}  {:.2} s{skipped}",
-        record.epoch, record.train_nll, record.train_secs
+        record.epoch,
+        record.train_nll,
+        record.train_secs
     );
-    if json_out {
+    if let Some(json) = json {
         let mut value = serde_json::to_value(record).unwrap_or_default();
         value["type"] = "epoch".into();
-        println!("{value}");
+        json.line(value);
     }
 }
 
@@ -620,9 +683,9 @@ fn eval(args: &EvalArgs) -> Result<()> {
             }
             value["truth"] = truth_value;
         }
-        println!("{value}");
+        outln!("{value}")?;
     } else {
-        println!(
+        outln!(
             "{} rows: NLL {:.4} nats{}",
             data.len(),
             scores.nll,
@@ -630,25 +693,25 @@ fn eval(args: &EvalArgs) -> Result<()> {
                 .accuracy
                 .map(|a| format!(", accuracy {a:.4}"))
                 .unwrap_or_default()
-        );
-        print_diagnostics("model", &diagnostics.contract_fields());
+        )?;
+        print_diagnostics("model", &diagnostics.contract_fields())?;
         if let Some((baseline_nll, nats)) = information {
-            println!(
+            outln!(
                 "p(y) baseline NLL {baseline_nll:.4} nats: the inputs carry {nats:.4} nats per row"
-            );
+            )?;
         }
         if let Some(t) = &truth_diagnostics {
-            println!("true density on the same rows: NLL {:.4} nats", t.nll);
-            print_diagnostics("truth", &t.contract_fields());
+            outln!("true density on the same rows: NLL {:.4} nats", t.nll)?;
+            print_diagnostics("truth", &t.contract_fields())?;
         }
-        eprintln!("diagnostics computed in {diagnostics_seconds:.3} s");
+        errln!("diagnostics computed in {diagnostics_seconds:.3} s");
     }
     Ok(())
 }
 
-fn print_diagnostics(label: &str, fields: &[(&str, f64)]) {
+fn print_diagnostics(label: &str, fields: &[(&str, f64)]) -> Result<(), output::OutputError> {
     let text: Vec<String> = fields.iter().map(|(n, v)| format!("{n} {v:.4}")).collect();
-    println!("{label}: {}", text.join(", "));
+    outln!("{label}: {}", text.join(", "))
 }
 
 /// The rows of `spec` with the model's columns (and the target), plus the true density when
@@ -668,10 +731,16 @@ pub(crate) fn model_dataset(
                 x_names
             );
         }
+        if model.head().is_classifier() {
+            source::check_binary(spec, &loaded.dataset.y, y_name)?;
+        }
         let truth = loaded.preset.and_then(|(p, params)| p.truth(&params));
         return Ok((loaded.dataset, truth));
     }
     let rows = source::load_for_model(spec, x_names, y_name, options)?;
+    if model.head().is_classifier() {
+        source::check_binary(spec, rows.y.as_deref().unwrap_or(&[]), y_name)?;
+    }
     let data = rows.dataset(x_names, y_name).with_context(|| {
         format!("{spec}: no column \"{y_name}\" (the model's target), so there is nothing to score")
     })?;
@@ -679,13 +748,19 @@ pub(crate) fn model_dataset(
 }
 
 fn predict(args: &PredictArgs) -> Result<()> {
+    let mut inputs = vec![("--model", args.model.as_path())];
+    inputs.extend(file_input(&args.data).map(|path| ("--data", path)));
+    output_paths::check(&[("--out", &args.out)], &inputs, args.force)?;
     let (model, _) = load_model(&args.model)?;
     let (x_names, y_name) = (&model.spec.x_names, &model.spec.y_name);
     let rows = source::load_for_model(&args.data, x_names, y_name, &args.data_args.options())?;
+    if model.head().is_classifier() {
+        source::check_binary(&args.data, rows.y.as_deref().unwrap_or(&[]), y_name)?;
+    }
     let bytes = predictions_csv(&model, &rows.x, rows.y.as_deref())
         .with_context(|| format!("{}: cannot format predictions", args.out.display()))?;
     write_atomic(&args.out, &bytes, overwrite(args.force))?;
-    eprintln!(
+    errln!(
         "wrote {} predictions to {}",
         rows.len(model.n_inputs()),
         args.out.display()
@@ -694,6 +769,7 @@ fn predict(args: &PredictArgs) -> Result<()> {
 }
 
 fn generate(args: &GenerateArgs) -> Result<()> {
+    output_paths::check(&[("--out", &args.out)], &[], args.force)?;
     let spec = if args.preset.starts_with("preset:") {
         args.preset.clone()
     } else {
@@ -710,7 +786,7 @@ fn generate(args: &GenerateArgs) -> Result<()> {
     let name = args.out.display().to_string();
     loaded.dataset.write_csv(&mut bytes, &name)?;
     write_atomic(&args.out, &bytes, overwrite(args.force))?;
-    eprintln!(
+    errln!(
         "wrote {} rows of {} to {name}",
         loaded.dataset.len(),
         loaded.description
@@ -719,13 +795,14 @@ fn generate(args: &GenerateArgs) -> Result<()> {
 }
 
 fn bench(args: &BenchArgs) -> Result<()> {
+    check_threads(args.threads)?;
     use crate::bench::{default_data_dir, matmul_peak_gflops, run_workload, workloads};
     let threads = match args.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
     let peak = matmul_peak_gflops(threads);
-    eprintln!("f32 matmul peak (1024³, {threads} threads): {peak:.1} GFLOP/s");
+    errln!("f32 matmul peak (1024³, {threads} threads): {peak:.1} GFLOP/s");
     let data_dir = args.data_dir.clone().or_else(default_data_dir);
     let chosen: Vec<_> = workloads()
         .into_iter()
@@ -753,9 +830,9 @@ fn bench(args: &BenchArgs) -> Result<()> {
         if args.json {
             let mut value = serde_json::to_value(&result)?;
             value["matmul_peak_gflops"] = peak.into();
-            println!("{value}");
+            outln!("{value}")?;
         } else {
-            println!(
+            outln!(
                 "{:<8} {:>6} steps  {:>7.3} s  {:>8.0} steps/s  {:>6.1} GFLOP/s  {:>5.1} % of peak  test NLL {:.4} (seeds: {}){}",
                 result.task,
                 result.steps,
@@ -774,7 +851,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
                     .test_accuracy
                     .map(|a| format!("  acc {a:.4}"))
                     .unwrap_or_default()
-            );
+            )?;
         }
     }
     Ok(())

@@ -6,6 +6,9 @@ use anyhow::{Context, Result, bail};
 
 use crate::data::{ColumnRoles, Dataset, MissingPolicy, Preset, PresetParams, load_table};
 
+use super::output::errln;
+use crate::limits::first_out_of_range;
+
 /// Options that shape how a data source is read.
 #[derive(Debug, Clone, Default)]
 pub struct SourceOptions {
@@ -88,6 +91,7 @@ pub fn load(spec: &str, options: &SourceOptions) -> Result<Loaded> {
             sha256: None,
         });
     }
+    check_input_file(spec)?;
     let table = load_table(Path::new(spec))?;
     let defaults = table.default_roles();
     let y = options.y.clone().unwrap_or(defaults.y);
@@ -102,11 +106,18 @@ pub fn load(spec: &str, options: &SourceOptions) -> Result<Loaded> {
     };
     let selection = table.select(&ColumnRoles { x, y }, policy)?;
     if selection.dropped_rows > 0 {
-        eprintln!(
+        errln!(
             "{spec}: dropped {} rows with a missing value (--drop-missing)",
             selection.dropped_rows
         );
     }
+    check_range(
+        spec,
+        &selection.dataset.x_names,
+        &selection.dataset.x,
+        &selection.dataset.y,
+        &selection.dataset.y_name,
+    )?;
     Ok(Loaded {
         dataset: selection.dataset,
         description: spec.to_string(),
@@ -170,6 +181,7 @@ pub fn load_for_model(
             y: Some(loaded.dataset.y),
         });
     }
+    check_input_file(spec)?;
     let table = load_table(Path::new(spec))?;
     let policy = if options.drop_missing {
         MissingPolicy::DropRows
@@ -178,13 +190,78 @@ pub fn load_for_model(
     };
     let rows = table.select_for_model(x_names, y_name, policy)?;
     if rows.dropped_rows > 0 {
-        eprintln!(
+        errln!(
             "{spec}: dropped {} rows with a missing value (--drop-missing)",
             rows.dropped_rows
         );
     }
+    check_range(
+        spec,
+        x_names,
+        &rows.x,
+        rows.y.as_deref().unwrap_or(&[]),
+        y_name,
+    )?;
     Ok(ModelData {
         x: rows.x,
         y: rows.y,
     })
+}
+
+/// Refuses a value beyond ±[`MAX_ABS_VALUE`] (row-major `x`), naming the row and column.
+fn check_range(spec: &str, x_names: &[String], x: &[f64], y: &[f64], y_name: &str) -> Result<()> {
+    let limit = crate::limits::MAX_ABS_VALUE;
+    let d = x_names.len();
+    let found = first_out_of_range(x.iter().copied())
+        .map(|(i, v)| {
+            (
+                i / d.max(1),
+                x_names.get(i % d.max(1)).map_or("", String::as_str),
+                v,
+            )
+        })
+        .or_else(|| first_out_of_range(y.iter().copied()).map(|(i, v)| (i, y_name, v)));
+    if let Some((row, column, value)) = found {
+        bail!(
+            "{spec}: data row {}, column \"{column}\": the value {value:e} lies beyond ±{limit:e}, the largest magnitude accepted (rescale the column)",
+            row + 1
+        );
+    }
+    Ok(())
+}
+
+/// The check `train` makes for the Bernoulli head (0/1 targets), for commands that score or
+/// predict with such a model, naming the file, row and column.
+pub fn check_binary(spec: &str, y: &[f64], y_name: &str) -> Result<()> {
+    if let Some((row, value)) = y.iter().enumerate().find(|&(_, &v)| v != 0.0 && v != 1.0) {
+        bail!(
+            "{spec}: data row {}, column \"{y_name}\": the Bernoulli head needs a 0/1 target, not {value}",
+            row + 1
+        );
+    }
+    Ok(())
+}
+
+/// What the CSV reader cannot say well: a device or pipe (`/dev/zero` would fill memory) and a
+/// UTF-16 file (which is only "not valid UTF-8" to it).
+fn check_input_file(spec: &str) -> Result<()> {
+    use std::io::Read;
+    let path = Path::new(spec);
+    let meta = std::fs::metadata(path).with_context(|| format!("{spec}: cannot read the file"))?;
+    if meta.is_dir() {
+        bail!("{spec}: is a directory, not a data file");
+    }
+    if !meta.is_file() {
+        bail!("{spec}: is not a regular file (a device, pipe or socket)");
+    }
+    let mut start = [0u8; 2];
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("{spec}: cannot read the file"))?;
+    let n = file
+        .read(&mut start)
+        .with_context(|| format!("{spec}: cannot read the file"))?;
+    if n == 2 && (start == [0xFF, 0xFE] || start == [0xFE, 0xFF]) {
+        bail!("{spec}: the file is UTF-16 text; save it as UTF-8 (or ASCII) CSV");
+    }
+    Ok(())
 }

@@ -72,7 +72,8 @@ fn quantile(m: &NormalMixture, p: f64, guess: f64, std: f64) -> f64 {
     let (mut lo, mut hi) = m.support(12.0);
     let tolerance = 1e-10 * std.max(1e-300);
     let mut y = if guess.is_finite() {
-        guess.clamp(lo, hi)
+        // max/min, not clamp: a NaN or reversed bracket must not panic.
+        guess.max(lo).min(hi)
     } else {
         0.5 * (lo + hi)
     };

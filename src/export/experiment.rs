@@ -184,7 +184,10 @@ pub fn save_experiment(
     experiment: &Experiment,
     overwrite: Overwrite,
 ) -> Result<(), ExperimentError> {
-    write_atomic(path, experiment.to_json().as_bytes(), overwrite)?;
+    let json = experiment.to_json();
+    // Never write a file the loader would refuse: parse it back first.
+    Experiment::parse(&json, &path.display().to_string())?;
+    write_atomic(path, json.as_bytes(), overwrite)?;
     Ok(())
 }
 

@@ -225,6 +225,21 @@ impl ModelFile {
         if !self.scalers.y.is_valid() {
             return Err(bad("the target scaler is not finite with std > 0".into()));
         }
+        // Finite is not enough: a scale of 1e308 overflows every variance and plot range.
+        let scalers = self
+            .scalers
+            .x
+            .iter()
+            .zip(arch.inputs.iter().map(String::as_str));
+        for (scaler, column) in scalers.chain([(&self.scalers.y, arch.target.as_str())]) {
+            let (limit, floor) = (crate::limits::MAX_ABS_VALUE, crate::limits::MIN_SCALE);
+            if scaler.mean.abs() > limit || scaler.std > limit || scaler.std < floor {
+                return Err(bad(format!(
+                    "the scaler of \"{column}\" (mean {:e}, std {:e}) is out of range: |mean| at most {limit:e}, std from {floor:e} to {limit:e}",
+                    scaler.mean, scaler.std
+                )));
+            }
+        }
         if self.layers.len() != arch.hidden.len() + 1 {
             return Err(bad(format!(
                 "{} layers stored but the architecture has {} hidden layers + 1 output layer",
@@ -394,6 +409,10 @@ pub fn save_model(
     overwrite: Overwrite,
 ) -> Result<(), ModelFileError> {
     let json = ModelFile::from_model(model, training).to_json();
+    // Never write a file the loader would refuse (a model trained on ±1e300 data, say, whose
+    // NaN metrics JSON writes as null): read it back first, as `load_model` will.
+    let name = path.display().to_string();
+    ModelFile::parse(&json, &name)?.to_model(&name)?;
     write_atomic(path, json.as_bytes(), overwrite)?;
     Ok(())
 }

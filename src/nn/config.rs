@@ -117,6 +117,12 @@ pub enum ConfigError {
     WeightDecay(f64),
     #[error("the gradient clipping norm must be a positive number, not {0}")]
     ClipNorm(f64),
+    #[error(
+        "the network would have {} parameters; at most {} are allowed (narrower or fewer hidden layers)",
+        count.map_or_else(|| "more than 2^64".to_string(), |n| n.to_string()),
+        crate::limits::MAX_PARAMETERS
+    )]
+    TooManyParameters { count: Option<usize> },
     #[error("the training set is empty")]
     EmptyTrainingSet,
     #[error("the held-out set has columns {test:?} but the training set has {train:?}")]
@@ -191,6 +197,13 @@ impl TrainConfig {
             return Err(ConfigError::SigmaFloor(self.sigma_floor));
         }
         self.check_optimizer()?;
+        // Before anything is allocated: a width from the command line or a file can be 2^62.
+        let widths: Vec<usize> = self.hidden.iter().map(|l| l.width).collect();
+        let count =
+            crate::limits::parameter_count(train.x_names.len(), &widths, self.head.params_size());
+        if count.is_none_or(|n| n > crate::limits::MAX_PARAMETERS) {
+            return Err(ConfigError::TooManyParameters { count });
+        }
         if train.is_empty() {
             return Err(ConfigError::EmptyTrainingSet);
         }

@@ -144,7 +144,9 @@ impl NormalMixture {
         } else {
             self.mean()
         }
-        .clamp(lo, hi);
+        // max/min, not clamp: a NaN or reversed bracket must not panic.
+        .max(lo)
+        .min(hi);
         for _ in 0..100 {
             let f = self.cdf(y) - q;
             if f < 0.0 {

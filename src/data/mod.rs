@@ -10,21 +10,27 @@
 //! Every error is a [`DataError`] whose message names the file, the 1-based line and the column
 //! where that applies.
 
+mod column;
 mod dataset;
+mod describe;
 mod error;
+mod fits;
+mod formats;
+mod index_columns;
 mod inverse_sine;
 mod presets;
 mod select;
-#[cfg(test)]
 #[cfg(test)]
 mod shipped;
 mod split;
 mod table;
 mod truth;
 
+pub use column::{BadCell, Column};
 pub use dataset::{ColumnStats, Dataset};
+pub use describe::{ColumnSummary, TableSummary};
 pub use error::DataError;
 pub use presets::{Preset, PresetParams};
 pub use select::{ColumnRoles, MissingPolicy, ModelRows, Selection, is_missing};
-pub use table::{Table, load_table, parse_table, sha256_hex};
+pub use table::{LineMap, RowPlaces, Table, load_table, parse_table, sha256_hex};
 pub use truth::Truth;

@@ -6,7 +6,7 @@
 use super::select::is_missing;
 
 /// Why a column cannot be used as numbers at some row.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BadCell {
     /// A cell that does not parse as a number (its text, trimmed).
     NotANumber { row: usize, text: String },
@@ -106,6 +106,10 @@ impl Column {
 
     pub fn len(&self) -> usize {
         self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
     }
 
     /// The values, `NaN` at missing and bad cells.

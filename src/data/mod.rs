@@ -1,8 +1,10 @@
 //! Datasets: named columns with roles, CSV import, generator presets, train/test split.
 //!
 //! * [`Dataset`]: numeric inputs and one target, row-major, always finite.
-//! * [`Table`] ([`load_table`], [`parse_table`]): a CSV/TSV file as text cells; [`Table::select`]
-//!   turns chosen columns into a [`Dataset`].
+//! * [`Table`] ([`load_table`], [`parse_table`]): a CSV/TSV or FITS binary table as typed f64
+//!   [`Column`]s (bad cells remembered, not stored as text); [`Table::select`] turns chosen
+//!   columns into a [`Dataset`], [`Table::describe`] summarises every column, and
+//!   [`Table::index_columns`] finds written row indices (not inputs by default).
 //! * [`Preset`]: seeded synthetic datasets, with the exact conditional density ([`Truth`]) for
 //!   the regression presets and `xor`.
 //! * [`Dataset::split`] (seeded train/test split) (standardisation lives in `nn::Scaler`, fitted by the trainer).

@@ -48,6 +48,7 @@ pub fn is_missing(cell: &str) -> bool {
 }
 
 /// A cell that stops a selection.
+#[derive(Clone, Copy)]
 enum Problem<'a> {
     Missing(usize),
     Bad(&'a BadCell),

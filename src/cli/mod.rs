@@ -52,6 +52,8 @@ pub enum Command {
     Generate(GenerateArgs),
     /// List the generator presets.
     Presets,
+    /// Row count and per-column min, max, mean, std and missing count of a data file.
+    Describe(DescribeArgs),
     /// Draw a figure (data, density, posterior or loss) from a model file as SVG or PNG.
     Figure(figure::FigureArgs),
     /// Retrain a run of an experiment file and check that it reproduces the saved losses.
@@ -235,6 +237,16 @@ pub struct PredictArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct DescribeArgs {
+    /// A CSV/TSV or FITS file.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// One JSON object on stdout: {"rows": N, "columns": [{"name", "min", "max", "mean", "std", "missing"}]}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 // `--lr -1` reaches the validation and its message, not clap's "unexpected argument".
 #[command(allow_negative_numbers = true)]
 pub struct GenerateArgs {
@@ -289,6 +301,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Eval(args) => eval(&args),
         Command::Predict(args) => predict(&args),
         Command::Generate(args) => generate(&args),
+        Command::Describe(args) => describe(&args),
         Command::Bench(args) => bench(&args),
         Command::Reproduce(args) => reproduce(&args),
         Command::Figure(args) => figure::run(&args),
@@ -765,6 +778,33 @@ fn predict(args: &PredictArgs) -> Result<()> {
         rows.len(model.n_inputs()),
         args.out.display()
     );
+    Ok(())
+}
+
+fn describe(args: &DescribeArgs) -> Result<()> {
+    let table = crate::data::load_table(&args.data)?;
+    let summary = table.describe();
+    if args.json {
+        println!("{}", serde_json::to_string(&summary)?);
+        return Ok(());
+    }
+    let number = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.6}"));
+    println!("{}: {} rows", args.data.display(), summary.rows);
+    println!(
+        "{:<24} {:>14} {:>14} {:>14} {:>14} {:>9}",
+        "column", "min", "max", "mean", "std", "missing"
+    );
+    for c in &summary.columns {
+        println!(
+            "{:<24} {:>14} {:>14} {:>14} {:>14} {:>9}",
+            c.name,
+            number(c.min),
+            number(c.max),
+            number(c.mean),
+            number(c.std),
+            c.missing
+        );
+    }
     Ok(())
 }
 

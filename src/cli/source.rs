@@ -95,9 +95,21 @@ pub fn load(spec: &str, options: &SourceOptions) -> Result<Loaded> {
     let table = load_table(Path::new(spec))?;
     let defaults = table.default_roles();
     let y = options.y.clone().unwrap_or(defaults.y);
-    let x = match &options.x {
-        Some(x) => x.clone(),
-        None => table.names.iter().filter(|n| **n != y).cloned().collect(),
+    let x = if let Some(x) = &options.x {
+        x.clone()
+    } else {
+        let index = table.index_columns();
+        for name in index.iter().filter(|n| **n != y) {
+            eprintln!(
+                "{spec}: column \"{name}\" is a row index (1…n or 0…n−1) and is not used as an input; name it in --x to use it"
+            );
+        }
+        table
+            .names
+            .iter()
+            .filter(|n| **n != y && !index.contains(n))
+            .cloned()
+            .collect()
     };
     let policy = if options.drop_missing {
         MissingPolicy::DropRows

@@ -157,11 +157,15 @@ impl Dataset {
             .chain(std::iter::once(self.y_name.as_str()))
             .collect();
         w.write_record(&header).map_err(write_err)?;
-        let mut fields: Vec<String> = Vec::with_capacity(self.n_inputs() + 1);
+        // One buffer per field, reused on every row: no allocation per cell.
+        let mut fields: Vec<String> = vec![String::new(); self.n_inputs() + 1];
         for i in 0..self.len() {
-            fields.clear();
-            fields.extend(self.x_row(i).iter().map(|v| format!("{v:?}")));
-            fields.push(format!("{:?}", self.y[i]));
+            let values = self.x_row(i).iter().chain(std::iter::once(&self.y[i]));
+            for (field, v) in fields.iter_mut().zip(values) {
+                use std::fmt::Write as _;
+                field.clear();
+                let _ = write!(field, "{v:?}"); // writing to a String cannot fail
+            }
             w.write_record(&fields).map_err(write_err)?;
         }
         w.flush().map_err(|e| DataError::Write {

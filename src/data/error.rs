@@ -74,6 +74,37 @@ pub enum DataError {
         column: String,
         text: String,
     },
+    /// A selected cell of a binary file (Parquet, FITS) is null and the policy is `Error`.
+    #[error(
+        "{file}, row {row}, column \"{column}\": the value is null (use the drop-rows policy to skip such rows)"
+    )]
+    NullValue {
+        file: String,
+        row: u64,
+        column: String,
+    },
+    /// A selected value of a binary file is NaN or infinite.
+    #[error("{file}, row {row}, column \"{column}\": {text} is not a finite number")]
+    NonFiniteAtRow {
+        file: String,
+        row: u64,
+        column: String,
+        text: String,
+    },
+    /// A selected column of a binary file holds no numbers (text, dates, vectors, …).
+    #[error("{file}, column \"{column}\": the column holds {type_name}, not numbers")]
+    NotNumericColumn {
+        file: String,
+        column: String,
+        type_name: String,
+    },
+    /// A binary file (Parquet, FITS) is malformed or uses a feature this reader lacks.
+    #[error("{file}{}: {message}", ColumnSuffix(column.as_deref()))]
+    BadFile {
+        file: String,
+        column: Option<String>,
+        message: String,
+    },
     /// A column role names a column that the file does not have.
     #[error(
         "{file}: no column named \"{name}\"; the columns are: {}",
@@ -145,6 +176,18 @@ impl fmt::Display for LineSuffix {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
             Some(line) => write!(f, ", line {line}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Formats `, column "name"` when the column is known.
+struct ColumnSuffix<'a>(Option<&'a str>);
+
+impl fmt::Display for ColumnSuffix<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(name) => write!(f, ", column \"{name}\""),
             None => Ok(()),
         }
     }

@@ -2,9 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::column::BadCell;
 use super::dataset::Dataset;
 use super::error::DataError;
-use super::table::Table;
+use super::table::{RowPlaces, Table};
 
 /// Which columns are inputs (x) and which one is the target (y).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,17 +47,24 @@ pub fn is_missing(cell: &str) -> bool {
     cell.is_empty() || cell == "NA"
 }
 
-enum Cell {
-    Value(f64),
-    Missing,
+/// A cell that stops a selection.
+#[derive(Clone, Copy)]
+enum Problem<'a> {
+    Missing(usize),
+    Bad(&'a BadCell),
 }
 
 impl Table {
-    /// Default roles: y = last column, x = all the others (x is empty for a one-column file,
-    /// which [`Table::select`] then rejects).
+    /// Default roles: y = last column, x = all the others except row-index columns
+    /// ([`Table::index_columns`]); x is empty for a one-column file, which [`Table::select`]
+    /// then rejects.
     pub fn default_roles(&self) -> ColumnRoles {
+        let index = self.index_columns();
         let (y, x) = match self.names.split_last() {
-            Some((y, x)) => (y.clone(), x.to_vec()),
+            Some((y, x)) => (
+                y.clone(),
+                x.iter().filter(|n| !index.contains(n)).cloned().collect(),
+            ),
             None => (String::new(), Vec::new()),
         };
         ColumnRoles { x, y }
@@ -65,9 +73,7 @@ impl Table {
     /// Columns whose every cell parses as a finite number (for column pickers).
     pub fn numeric_columns(&self) -> Vec<String> {
         (0..self.n_columns())
-            .filter(|&j| {
-                (0..self.n_rows()).all(|i| self.cell(i, j).parse::<f64>().is_ok_and(f64::is_finite))
-            })
+            .filter(|&j| self.column(j).is_numeric())
             .map(|j| self.names[j].clone())
             .collect()
     }
@@ -148,23 +154,22 @@ impl Table {
         columns: &[usize],
         missing: MissingPolicy,
     ) -> Result<(Vec<f64>, usize), DataError> {
-        let mut values = Vec::with_capacity(self.n_rows() * columns.len());
-        let mut row_values = Vec::with_capacity(columns.len());
-        let mut dropped_rows = 0;
-        for i in 0..self.n_rows() {
-            row_values.clear();
-            let mut has_missing = false;
-            for &j in columns {
-                match self.parse_cell(i, j, missing)? {
-                    Cell::Value(v) => row_values.push(v),
-                    Cell::Missing => has_missing = true,
-                }
+        if let Some(err) = self.first_problem(columns, missing) {
+            return Err(err);
+        }
+        // Rows with a missing cell in a selected column (only under DropRows: otherwise the
+        // first missing cell was an error above).
+        let mut dropped = vec![false; self.n_rows()];
+        for &j in columns {
+            for &row in self.column(j).missing_rows() {
+                dropped[row] = true;
             }
-            if has_missing {
-                dropped_rows += 1;
-            } else {
-                values.extend_from_slice(&row_values);
-            }
+        }
+        let dropped_rows = dropped.iter().filter(|&&d| d).count();
+        let mut values = Vec::with_capacity((self.n_rows() - dropped_rows) * columns.len());
+        let selected: Vec<&[f64]> = columns.iter().map(|&j| self.column(j).values()).collect();
+        for (i, _) in dropped.iter().enumerate().filter(|(_, d)| !**d) {
+            values.extend(selected.iter().map(|column| column[i]));
         }
         if values.is_empty() {
             return Err(DataError::AllRowsDropped {
@@ -206,49 +211,70 @@ impl Table {
         Ok(columns)
     }
 
-    fn parse_cell(
-        &self,
-        row: usize,
-        column: usize,
-        missing: MissingPolicy,
-    ) -> Result<Cell, DataError> {
-        let text = self.cell(row, column);
-        let located = || {
-            (
-                self.source.clone(),
-                self.line_of_row(row),
-                self.names[column].clone(),
-            )
-        };
-        if is_missing(text) {
-            return match missing {
-                MissingPolicy::DropRows => Ok(Cell::Missing),
-                MissingPolicy::Error => {
-                    let (file, line, column) = located();
-                    Err(DataError::MissingValue { file, line, column })
-                }
+    /// The error of the first cell, in file order (row, then selection order), that is not a
+    /// finite number, counting missing cells only when `missing` is `Error`.
+    fn first_problem(&self, columns: &[usize], missing: MissingPolicy) -> Option<DataError> {
+        let mut first: Option<(usize, usize, Problem<'_>)> = None;
+        for (k, &j) in columns.iter().enumerate() {
+            let column = self.column(j);
+            let bad = column.first_bad().map(|b| (b.row(), k, Problem::Bad(b)));
+            let absent = match missing {
+                MissingPolicy::Error => column
+                    .missing_rows()
+                    .first()
+                    .map(|&row| (row, k, Problem::Missing(row))),
+                MissingPolicy::DropRows => None,
             };
+            for candidate in [bad, absent].into_iter().flatten() {
+                if first
+                    .as_ref()
+                    .is_none_or(|f| (candidate.0, candidate.1) < (f.0, f.1))
+                {
+                    first = Some(candidate);
+                }
+            }
         }
-        match text.parse::<f64>() {
-            Ok(v) if v.is_finite() => Ok(Cell::Value(v)),
-            Ok(_) => {
-                let (file, line, column) = located();
-                Err(DataError::NonFiniteValue {
-                    file,
-                    line,
-                    column,
-                    text: text.to_string(),
-                })
-            }
-            Err(_) => {
-                let (file, line, column) = located();
-                Err(DataError::NotANumber {
-                    file,
-                    line,
-                    column,
-                    text: text.to_string(),
-                })
-            }
+        first.map(|(_, k, problem)| self.problem_error(&self.names[columns[k]], problem))
+    }
+
+    fn problem_error(&self, column: &str, problem: Problem<'_>) -> DataError {
+        let file = self.source.clone();
+        let column = column.to_string();
+        let binary = matches!(self.places(), RowPlaces::Rows);
+        match problem {
+            Problem::Missing(row) if binary => DataError::NullValue {
+                file,
+                row: self.line_of_row(row),
+                column,
+            },
+            Problem::Missing(row) => DataError::MissingValue {
+                file,
+                line: self.line_of_row(row),
+                column,
+            },
+            Problem::Bad(BadCell::NotANumber { row, text }) => DataError::NotANumber {
+                file,
+                line: self.line_of_row(*row),
+                column,
+                text: text.clone(),
+            },
+            Problem::Bad(BadCell::NonFinite { row, text }) if binary => DataError::NonFiniteAtRow {
+                file,
+                row: self.line_of_row(*row),
+                column,
+                text: text.clone(),
+            },
+            Problem::Bad(BadCell::NonFinite { row, text }) => DataError::NonFiniteValue {
+                file,
+                line: self.line_of_row(*row),
+                column,
+                text: text.clone(),
+            },
+            Problem::Bad(BadCell::NotNumericType { type_name }) => DataError::NotNumericColumn {
+                file,
+                column,
+                type_name: type_name.clone(),
+            },
         }
     }
 

@@ -1,28 +1,62 @@
-//! `Table`: a CSV/TSV file read into text cells, every column kept.
+//! `Table`: a data file read into typed f64 columns, every column kept.
 //!
-//! Parsing checks the structure (header, field counts, UTF-8, unique names); whether a cell is a
-//! number is only checked for the columns a caller selects (see `select.rs`), so a text column
-//! that is not used never causes an error.
+//! CSV/TSV parsing checks the structure (header, field counts, UTF-8, unique names) and parses
+//! every cell into an f64 once, with no allocation per cell; whether a cell is a number only
+//! matters for the columns a caller selects (see `select.rs`), so a text column that is not used
+//! never causes an error. Other formats (Parquet, FITS) build the same `Table`.
 
 use std::path::Path;
 
+use super::column::Column;
 use super::error::DataError;
 
-/// A parsed CSV/TSV file. Cells are kept as trimmed text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A parsed data file: named f64 columns of equal length.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Table {
     /// The file path as given (or any label for in-memory data), used in error messages.
     pub source: String,
-    /// Column names from the header row, trimmed, unique, non-empty.
+    /// Column names from the header row, trimmed, unique, non-empty (but for the first, where
+    /// pandas writes its index).
     pub names: Vec<String>,
     /// SHA-256 (lower-case hex) of the bytes the table was parsed from: identifies the exact
     /// file content in experiment files without reading the file again.
     pub sha256: String,
     delimiter: u8,
-    /// Row-major cells, `n_rows() * names.len()`.
-    cells: Vec<String>,
-    /// 1-based line number in the file where each data row starts (the header is line 1).
-    lines: Vec<u64>,
+    columns: Vec<Column>,
+    n_rows: usize,
+    places: RowPlaces,
+}
+
+/// Where a data row is in its file, for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowPlaces {
+    /// A text file: the 1-based line of each row, stored as the rows where the line stops being
+    /// `row + 2 + offset` (blank lines, quoted newlines), so a plain file costs nothing.
+    Lines(LineMap),
+    /// A binary file (Parquet, FITS): rows are named by their 1-based number.
+    Rows,
+}
+
+/// Line numbers of data rows as `(first row, offset)` breaks: `line = row + 2 + offset`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LineMap {
+    /// Signed: a lone `\r` ends a record without counting as a line.
+    breaks: Vec<(usize, i64)>,
+}
+
+impl LineMap {
+    fn push(&mut self, row: usize, line: u64) {
+        let offset = line as i64 - row as i64 - 2;
+        if self.breaks.last().is_none_or(|&(_, o)| o != offset) {
+            self.breaks.push((row, offset));
+        }
+    }
+
+    fn line(&self, row: usize) -> u64 {
+        let k = self.breaks.partition_point(|&(r, _)| r <= row);
+        let offset = k.checked_sub(1).map_or(0, |k| self.breaks[k].1);
+        (row as i64 + 2 + offset).max(1) as u64
+    }
 }
 
 /// SHA-256 of `bytes` as lower-case hex.
@@ -34,14 +68,15 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Reads and parses a CSV/TSV file (see [`parse_table`]).
+/// Reads and parses a data file: Parquet (`.parquet`, `.pq`), FITS (`.fits`, `.fit`, `.fts`)
+/// or CSV/TSV (anything else, see [`parse_table`]).
 pub fn load_table(path: &Path) -> Result<Table, DataError> {
     let source = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| DataError::Io {
         file: source.clone(),
         error: e,
     })?;
-    parse_table(&bytes, &source)
+    super::formats::parse_by_extension(&bytes, &source)
 }
 
 /// Parses CSV/TSV text held in memory. `source` names it in error messages; a name ending in
@@ -66,12 +101,15 @@ pub fn parse_table(bytes: &[u8], source: &str) -> Result<Table, DataError> {
         .delimiter(delimiter)
         .from_reader(bytes);
 
-    let mut names: Vec<String> = Vec::new();
-    let mut cells: Vec<String> = Vec::new();
-    let mut lines: Vec<u64> = Vec::new();
+    let mut names: Option<Vec<String>> = None;
+    let mut columns: Vec<Column> = Vec::new();
+    let mut lines = LineMap::default();
+    let mut n_rows = 0;
     let mut record = csv::ByteRecord::new();
-    let mut is_header = true;
     let mut lines_counter = LineCounter::new(bytes);
+    // A guess of the row count from the first data line's length keeps the columns from
+    // reallocating (and briefly doubling) many times on a large file.
+    let capacity_guess = estimate_rows(bytes);
     loop {
         let more = reader
             .read_byte_record(&mut record)
@@ -84,54 +122,77 @@ pub fn parse_table(bytes: &[u8], source: &str) -> Result<Table, DataError> {
             break;
         }
         let line = lines_counter.line_at(record.position().map_or(0, csv::Position::byte));
-        let mut fields = Vec::with_capacity(record.len());
-        for field in &record {
-            let text = std::str::from_utf8(field).map_err(|_not_utf8| DataError::NonUtf8 {
-                file: source.to_string(),
-                line,
-            })?;
-            fields.push(text.to_string());
-        }
-        if is_header {
-            check_header(&fields, source)?;
-            names = fields;
-            is_header = false;
+        let text_of = |field| utf8(field, source, line);
+        let Some(names) = &names else {
+            let header = record
+                .iter()
+                .map(|f| text_of(f).map(str::to_string))
+                .collect::<Result<Vec<_>, _>>()?;
+            check_header(&header, source)?;
+            columns = header
+                .iter()
+                .map(|_| Column::with_capacity(capacity_guess))
+                .collect();
+            names = Some(header);
             continue;
-        }
-        if fields.len() != names.len() {
+        };
+        if record.len() != names.len() {
             return Err(DataError::RaggedRow {
                 file: source.to_string(),
                 line,
                 expected: names.len(),
-                found: fields.len(),
+                found: record.len(),
             });
         }
-        cells.extend(fields);
-        lines.push(line);
+        for (column, field) in columns.iter_mut().zip(&record) {
+            column.push_text(text_of(field)?);
+        }
+        lines.push(n_rows, line);
+        n_rows += 1;
     }
-    if is_header {
+    let Some(names) = names else {
         return Err(DataError::EmptyFile {
             file: source.to_string(),
         });
-    }
-    if lines.is_empty() {
+    };
+    if n_rows == 0 {
         return Err(DataError::NoDataRows {
             file: source.to_string(),
         });
+    }
+    for column in &mut columns {
+        column.shrink_to_fit();
     }
     Ok(Table {
         sha256,
         source: source.to_string(),
         names,
         delimiter,
-        cells,
-        lines,
+        columns,
+        n_rows,
+        places: RowPlaces::Lines(lines),
     })
 }
 
-fn check_header(names: &[String], source: &str) -> Result<(), DataError> {
+fn utf8<'b>(field: &'b [u8], source: &str, line: u64) -> Result<&'b str, DataError> {
+    std::str::from_utf8(field).map_err(|_not_utf8| DataError::NonUtf8 {
+        file: source.to_string(),
+        line,
+    })
+}
+
+/// Rows in the file, guessed from the length of the first non-blank lines (at most 1 << 24).
+fn estimate_rows(bytes: &[u8]) -> usize {
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    let newlines = head.iter().filter(|&&b| b == b'\n').count().max(1);
+    let per_line = head.len() / newlines;
+    (bytes.len() / per_line.max(1)).min(1 << 24)
+}
+
+pub(crate) fn check_header(names: &[String], source: &str) -> Result<(), DataError> {
     for (i, name) in names.iter().enumerate() {
-        if name.is_empty() {
+        // pandas writes its index under an empty first name (see `index_columns.rs`).
+        if name.is_empty() && i > 0 {
             return Err(DataError::EmptyColumnName {
                 file: source.to_string(),
                 column_number: i + 1,
@@ -232,9 +293,35 @@ fn count_unquoted(line: &[u8], delimiter: u8) -> usize {
 }
 
 impl Table {
+    /// A table from columns read by another format's reader; names are checked as for CSV.
+    pub(crate) fn from_columns(
+        source: &str,
+        sha256: String,
+        names: Vec<String>,
+        columns: Vec<Column>,
+    ) -> Result<Self, DataError> {
+        check_header(&names, source)?;
+        let n_rows = columns.first().map_or(0, Column::len);
+        debug_assert!(columns.iter().all(|c| c.len() == n_rows), "ragged columns");
+        if n_rows == 0 {
+            return Err(DataError::NoDataRows {
+                file: source.to_string(),
+            });
+        }
+        Ok(Self {
+            source: source.to_string(),
+            names,
+            sha256,
+            delimiter: b',',
+            columns,
+            n_rows,
+            places: RowPlaces::Rows,
+        })
+    }
+
     /// Number of data rows (the header is not counted).
     pub fn n_rows(&self) -> usize {
-        self.lines.len()
+        self.n_rows
     }
 
     /// Number of columns.
@@ -242,25 +329,39 @@ impl Table {
         self.names.len()
     }
 
-    /// The detected delimiter byte (`b','`, `b'\t'` or `b';'`).
+    /// The detected delimiter byte (`b','`, `b'\t'` or `b';'`; `b','` for binary formats).
     pub fn delimiter(&self) -> u8 {
         self.delimiter
     }
 
-    /// The trimmed text of a cell.
+    /// A column's cells; `NaN` where a cell is missing or not a finite number.
+    ///
+    /// # Panics
+    /// If `column >= n_columns()`.
+    pub fn column(&self, column: usize) -> &Column {
+        &self.columns[column]
+    }
+
+    /// A cell's value, `None` where it is missing or not a finite number.
     ///
     /// # Panics
     /// If `row >= n_rows()` or `column >= n_columns()`.
-    pub fn cell(&self, row: usize, column: usize) -> &str {
-        &self.cells[row * self.names.len() + column]
+    pub fn value(&self, row: usize, column: usize) -> Option<f64> {
+        Some(self.columns[column].values()[row]).filter(|v| !v.is_nan())
     }
 
-    /// The 1-based line in the file where data row `row` (0-based) starts.
-    ///
-    /// # Panics
-    /// If `row >= n_rows()`.
+    /// How data rows are located in the file.
+    pub fn places(&self) -> &RowPlaces {
+        &self.places
+    }
+
+    /// The 1-based line in the file where data row `row` (0-based) starts; for binary formats,
+    /// the 1-based row number.
     pub fn line_of_row(&self, row: usize) -> u64 {
-        self.lines[row]
+        match &self.places {
+            RowPlaces::Lines(lines) => lines.line(row),
+            RowPlaces::Rows => row as u64 + 1,
+        }
     }
 
     /// Index of the column with this name.
@@ -304,7 +405,7 @@ mod tests {
             assert_eq!(t.delimiter(), d, "{text:?}");
             assert_eq!(t.names, vec!["a", "b", "y"]);
             assert_eq!(t.n_rows(), 2);
-            assert_eq!(t.cell(1, 2), "6");
+            assert_eq!(t.value(1, 2), Some(6.0));
         }
     }
 
@@ -339,12 +440,18 @@ mod tests {
         assert_eq!((t.line_of_row(0), t.line_of_row(1)), (2, 3));
         // a quoted field spanning lines: the next row's line is still right
         let t = parse("a,b\n\"x\ny\",2\n3,4\n").unwrap();
-        assert_eq!(t.cell(0, 0), "x\ny");
+        assert_eq!(
+            t.column(0).first_bad(),
+            Some(&crate::data::column::BadCell::NotANumber {
+                row: 0,
+                text: "x\ny".to_string()
+            })
+        );
         assert_eq!((t.line_of_row(0), t.line_of_row(1)), (2, 4));
         let t = parse("\u{feff} a , b \r\n\r\n 1 ,  2\r\n\n3,4\n").unwrap();
         assert_eq!(t.names, vec!["a", "b"]);
-        assert_eq!(t.cell(0, 0), "1");
-        assert_eq!(t.cell(0, 1), "2");
+        assert_eq!(t.value(0, 0), Some(1.0));
+        assert_eq!(t.value(0, 1), Some(2.0));
         assert_eq!(t.line_of_row(0), 3);
         assert_eq!(t.line_of_row(1), 5);
     }

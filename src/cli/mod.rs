@@ -4,6 +4,7 @@
 mod figure;
 mod source;
 mod sweep;
+mod sweep_slurm;
 
 use std::path::PathBuf;
 

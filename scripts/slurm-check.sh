@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-venv=target/optuna-venv
+venv=$root/target/optuna-venv
 if ! "$venv/bin/python" -c "import optuna" 2>/dev/null; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet optuna
@@ -19,7 +19,7 @@ fi
 bin=$(realpath "$bin")
 work=$(mktemp -d)
 cleanup() {
-    scripts/local-slurm.sh stop || true
+    "$root/scripts/local-slurm.sh" stop || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -33,7 +33,7 @@ fail() {
 cat >"$work/space.toml" <<'EOF'
 head = "mixture"
 # Long enough (about a second a trial) that a task is cancelled mid-trial.
-epochs = 1500
+epochs = 4000
 batch_size = 32
 
 [search]
@@ -77,15 +77,16 @@ counts=$(optuna_counts "$work/wait.log")
 grep -q '"type":"summary"' "$work/wait.json" || fail "no summary line"
 ls "$work"/wait-slurm-*_{0,1,2}.log >/dev/null || fail "not one log per array task"
 
-echo "== a scancel'd task, recovered by rerunning the same command" >&2
+echo "== a scancel'd job, recovered by rerunning the same command" >&2
 job=$(sweep --journal "$work/cancel.log")
-# Cancel task 0 a moment after its worker has started (it then has a trial running).
+# Cancel the whole array a moment after task 0 has started (it then has a trial running; the
+# other tasks, had they lived, would have marked it FAIL and finished the study themselves).
 for _ in $(seq 1 300); do
     grep -q "^sweep" "$work/cancel-slurm-${job}_0.log" 2>/dev/null && break
     sleep 0.2
 done
 sleep 0.7
-scancel "${job}_0"
+scancel "$job"
 while [ "$(squeue --noheader --array --jobs "$job" 2>/dev/null | wc -l)" -gt 0 ]; do sleep 0.5; done
 before=$(optuna_counts "$work/cancel.log")
 echo "slurm-check: after scancel, optuna sees (complete fail running other) $before" >&2
@@ -96,7 +97,7 @@ read -r complete failed running other <<<"$after"
 [ "$complete" -eq 12 ] && [ "$running" -eq 0 ] && [ "$other" -eq 0 ] ||
     fail "after the rerun optuna sees $after, expected 12 complete and none running"
 read -r _ _ running_before _ <<<"$before"
-[ "$running_before" -ge 1 ] || fail "the cancelled task left no trial running (it was cancelled too late)"
+[ "$running_before" -ge 1 ] || fail "the cancelled job left no trial running (it was cancelled too late)"
 [ "$failed" -eq "$running_before" ] ||
-    fail "the $running_before trial(s) the cancelled task left running are not all FAIL ($failed failed)"
+    fail "the $running_before trial(s) the cancelled job left running are not all FAIL ($failed failed)"
 echo "slurm-check: passed" >&2

@@ -60,7 +60,9 @@ pub fn job_script(spec: &JobSpec) -> String {
     );
     let command: Vec<String> = spec.command.iter().map(|a| shell_quote(a)).collect();
     lines.push(format!("exec {}", command.join(" ")));
-    lines.join("\n") + "\n"
+    let mut script = lines.join("\n");
+    script.push('\n');
+    script
 }
 
 /// One argument for `sh`, single-quoted unless it is plainly safe.
@@ -89,7 +91,7 @@ pub fn parse_sbatch(output: &str) -> Result<u64, SlurmError> {
 }
 
 /// A line of `squeue --array --format=%i|%T|%r`: the tasks it names and their state.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueuedTasks {
     /// Task indices; empty when the line is the job itself, not an array task.
     pub tasks: Vec<u32>,
@@ -138,7 +140,7 @@ pub fn array_tasks(job_id: &str) -> Vec<u32> {
 }
 
 /// How an array task ended, from `sacct`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskEnd {
     pub task: u32,
     pub state: String,

@@ -38,7 +38,7 @@ fn concurrent_workers_stop_exactly_at_the_total() -> Result<(), Box<dyn std::err
             .into_iter()
             .map(|h| {
                 h.join()
-                    .map_err(|_| "a worker panicked".to_string())
+                    .map_err(|_panic| "a worker panicked".to_string())
                     .and_then(|r| r)
             })
             .collect::<Result<_, _>>()

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use serde_json::{Value, json};
 
-use super::{DataArgs, overwrite, source};
+use super::{DataArgs, overwrite, source, sweep_slurm};
 use crate::export::{save_ensemble, save_model};
 use crate::nn::Model;
 use crate::run::RunSummary;
@@ -64,6 +64,31 @@ pub struct SweepArgs {
     /// One JSON object per trial and a final summary on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Where the trials train: in this process, or in a Slurm job array of --workers tasks.
+    #[arg(long, value_enum, default_value_t = Backend::Local)]
+    pub backend: Backend,
+    /// Slurm array tasks (workers), each training --parallel trials at a time.
+    #[arg(long, default_value_t = 1)]
+    pub workers: usize,
+    /// An extra sbatch option for the job script, such as --sbatch-arg=--partition=short (repeatable).
+    #[arg(long = "sbatch-arg", allow_hyphen_values = true)]
+    pub sbatch_args: Vec<String>,
+    /// Follow the Slurm job until every task has ended, then print the summary.
+    #[arg(long)]
+    pub wait: bool,
+    /// Print the Slurm job script and submit nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Run as one worker of a study already in the journal (what each Slurm task runs): train
+    /// trials until the study has --trials, then print the summary.
+    #[arg(long)]
+    pub worker: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Backend {
+    Local,
+    Slurm,
 }
 
 pub fn run(args: &SweepArgs) -> Result<()> {
@@ -119,25 +144,65 @@ pub fn run(args: &SweepArgs) -> Result<()> {
             .file_stem()
             .map_or("sweep".into(), |s| s.to_string_lossy().into_owned())
     });
-    let worker_prefix = format!("{}-", crate::sweep::ids::uuid4());
-    let mut study = Study::open(
-        &args.journal,
-        &study_name,
-        &space,
-        &data_fingerprint,
-        &format!("{worker_prefix}main"),
-    )?;
+    let submitter = args.backend == Backend::Slurm && !args.worker;
+    if args.backend == Backend::Local
+        && (args.wait || args.dry_run || args.workers != 1 || !args.sbatch_args.is_empty())
+    {
+        bail!("--workers, --sbatch-arg, --wait and --dry-run: only with --backend slurm");
+    }
+    if args.worker && !args.journal.exists() {
+        bail!(
+            "--worker: {} does not exist (a worker joins a study; start it with sweep --backend slurm, or without --worker)",
+            args.journal.display()
+        );
+    }
+    // Slurm workers take one core per trial by default, not all of the login node's.
     let parallel = args
         .parallel
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .unwrap_or_else(|| {
+            if submitter {
+                1
+            } else {
+                std::thread::available_parallelism().map_or(1, |n| n.get())
+            }
+        })
         .max(1);
+    let job = submitter
+        .then(|| sweep_slurm::job_spec(args, &study_name, parallel))
+        .transpose()?;
+    if let Some(job) = &job
+        && args.dry_run
+    {
+        print!("{}", crate::sweep::slurm::job_script(job));
+        return Ok(());
+    }
+    let worker_prefix = format!("{}-", crate::sweep::ids::uuid4());
+    let open_study = || {
+        Study::open(
+            &args.journal,
+            &study_name,
+            &space,
+            &data_fingerprint,
+            &format!("{worker_prefix}main"),
+        )
+    };
+    let mut study = open_study()?;
+    let mut trials_wanted = args.trials;
+    if let Some(job) = &job {
+        if !sweep_slurm::submit(job, &args.journal, args.wait)? {
+            return Ok(());
+        }
+        // The tasks trained the trials; reopening marks FAIL those a killed task left running.
+        study = open_study()?;
+        trials_wanted = 0;
+    }
     let sweep = SweepOptions {
         space: space.clone(),
         sampler: args.sampler,
         seed: args.seed,
         parallel,
         pruner: args.prune,
-        trials: args.trials,
+        trials: trials_wanted,
     };
     let data = SweepData {
         train: &train,

@@ -166,11 +166,40 @@ impl JournalFile {
     /// Appends the logs as one write under the lock, then flushes them to disk. A cut last
     /// line is first ended with a newline, so no new line is glued onto it.
     pub fn append(&mut self, logs: &[Log], worker_id: &str) -> Result<(), JournalError> {
+        self.append_if(logs, worker_id, false).map(|_| ())
+    }
+
+    /// Appends only when no one has written since this file was last read (false otherwise),
+    /// so a decision made on what was read (such as "the study is not full yet") still holds
+    /// when it is written, across processes.
+    pub fn append_if_unchanged(
+        &mut self,
+        logs: &[Log],
+        worker_id: &str,
+    ) -> Result<bool, JournalError> {
+        self.append_if(logs, worker_id, true)
+    }
+
+    fn append_if(
+        &mut self,
+        logs: &[Log],
+        worker_id: &str,
+        only_if_unchanged: bool,
+    ) -> Result<bool, JournalError> {
         if logs.is_empty() {
-            return Ok(());
+            return Ok(true);
         }
         let start = Instant::now();
         let _guard = lock::acquire(&self.path)?;
+        // A cut last line keeps the length ahead of the read position; such a file is
+        // appended to as before.
+        if only_if_unchanged && !self.cut_tail {
+            let len = std::fs::metadata(&self.path).map_err(|e| self.io(e))?.len();
+            if len != self.offset {
+                self.io_secs += start.elapsed().as_secs_f64();
+                return Ok(false);
+            }
+        }
         let mut file = std::fs::OpenOptions::new()
             .append(true)
             .open(&self.path)
@@ -187,7 +216,7 @@ impl JournalFile {
         file.sync_data().map_err(|e| self.io(e))?;
         self.lines_written += logs.len();
         self.io_secs += start.elapsed().as_secs_f64();
-        Ok(())
+        Ok(true)
     }
 }
 

@@ -12,6 +12,7 @@ pub mod replay;
 pub mod runner;
 pub mod sampler;
 pub mod settings;
+pub mod slurm;
 pub mod space;
 pub mod study;
 pub mod tpe;

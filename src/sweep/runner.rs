@@ -243,7 +243,11 @@ impl<'s> Worker<'_, 's> {
             }
             None => None,
         };
-        let (trial_id, number) = shared.study.create_trial(&self.id)?;
+        let Some((trial_id, number)) =
+            shared.study.create_trial_within(&self.id, options.trials)?
+        else {
+            return Ok(None);
+        };
         shared.running.push(number);
         shared.started += 1;
         if let Some(params) = grid_point {

@@ -160,14 +160,44 @@ impl Study {
 
     /// Creates a RUNNING trial; returns its (trial id, number).
     pub fn create_trial(&mut self, worker_id: &str) -> Result<(usize, usize), JournalError> {
-        let log = Log::new(
+        self.write(&[self.create_log()], worker_id)?;
+        self.created_by(worker_id)
+    }
+
+    /// Creates a RUNNING trial unless the study already counts `total` trials, deciding and
+    /// writing as one step under the journal's lock, so workers in several processes (Slurm
+    /// tasks) never start more than the total between them.
+    pub fn create_trial_within(
+        &mut self,
+        worker_id: &str,
+        total: usize,
+    ) -> Result<Option<(usize, usize)>, JournalError> {
+        loop {
+            self.sync()?;
+            if self.counted_trials() >= total {
+                return Ok(None);
+            }
+            if self
+                .journal
+                .append_if_unchanged(&[self.create_log()], worker_id)?
+            {
+                self.sync()?;
+                return self.created_by(worker_id).map(Some);
+            }
+        }
+    }
+
+    fn create_log(&self) -> Log {
+        Log::new(
             Op::CreateTrial,
             vec![
                 ("study_id", json!(self.study_id)),
                 ("datetime_start", json!(ids::now_iso())),
             ],
-        );
-        self.write(&[log], worker_id)?;
+        )
+    }
+
+    fn created_by(&self, worker_id: &str) -> Result<(usize, usize), JournalError> {
         self.replay
             .last_trial_created_by(worker_id)
             .and_then(|id| self.replay.trial(id))

@@ -403,6 +403,8 @@ impl WorkbenchApp {
             recipe,
             preset: _,
         } = prepared;
+        // A note about the previous data (small data) no longer applies.
+        self.data_note = None;
         if let DataSourceSpec::File { roles, .. } = &recipe.source {
             self.settings.data.x_columns = roles.x.clone();
             self.settings.data.y_column = roles.y.clone();

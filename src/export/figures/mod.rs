@@ -11,6 +11,7 @@ mod common;
 pub mod components;
 pub mod coverage;
 pub mod data_plot;
+mod heatmap;
 pub mod loss;
 pub mod pit;
 pub mod posterior;

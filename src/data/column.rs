@@ -3,8 +3,6 @@
 //!
 //! No cell is kept as text: a column of text costs one `f64` per row plus its first text cell.
 
-use super::select::is_missing;
-
 /// Why a column cannot be used as numbers at some row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BadCell {
@@ -130,6 +128,11 @@ impl Column {
     pub fn is_numeric(&self) -> bool {
         self.first_bad.is_none() && self.missing.is_empty()
     }
+}
+
+/// A cell counts as missing when it is empty after trimming or is exactly `NA` (R's marker).
+pub fn is_missing(cell: &str) -> bool {
+    cell.is_empty() || cell == "NA"
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! Picks the reader of a data file from its extension.
 
+use std::path::Path;
+
 use super::error::DataError;
 use super::fits::parse_fits;
 use super::table::{Table, parse_table};
@@ -12,4 +14,15 @@ pub fn parse_by_extension(bytes: &[u8], source: &str) -> Result<Table, DataError
         return parse_fits(bytes, source);
     }
     parse_table(bytes, source)
+}
+
+/// Reads and parses a data file: FITS (`.fits`, `.fit`, `.fts`) or CSV/TSV (anything else,
+/// see [`parse_table`]).
+pub fn load_table(path: &Path) -> Result<Table, DataError> {
+    let source = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| DataError::Io {
+        file: source.clone(),
+        error: e,
+    })?;
+    parse_by_extension(&bytes, &source)
 }

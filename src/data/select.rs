@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::column::BadCell;
+pub use super::column::is_missing;
 use super::dataset::Dataset;
 use super::error::DataError;
 use super::table::{RowPlaces, Table};
@@ -40,11 +41,6 @@ pub struct ModelRows {
     /// The target column, when the file has it.
     pub y: Option<Vec<f64>>,
     pub dropped_rows: usize,
-}
-
-/// A cell counts as missing when it is empty after trimming or is exactly `NA` (R's marker).
-pub fn is_missing(cell: &str) -> bool {
-    cell.is_empty() || cell == "NA"
 }
 
 /// A cell that stops a selection.

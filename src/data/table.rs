@@ -5,8 +5,6 @@
 //! matters for the columns a caller selects (see `select.rs`), so a text column that is not used
 //! never causes an error. Other formats (Parquet, FITS) build the same `Table`.
 
-use std::path::Path;
-
 use super::column::Column;
 use super::error::DataError;
 
@@ -66,17 +64,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// Reads and parses a data file: Parquet (`.parquet`, `.pq`), FITS (`.fits`, `.fit`, `.fts`)
-/// or CSV/TSV (anything else, see [`parse_table`]).
-pub fn load_table(path: &Path) -> Result<Table, DataError> {
-    let source = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| DataError::Io {
-        file: source.clone(),
-        error: e,
-    })?;
-    super::formats::parse_by_extension(&bytes, &source)
 }
 
 /// Parses CSV/TSV text held in memory. `source` names it in error messages; a name ending in
@@ -549,7 +536,8 @@ mod tests {
 
     #[test]
     fn missing_file_is_io_error() {
-        let err = load_table(Path::new("/nonexistent/dir/data.csv")).unwrap_err();
+        let err =
+            crate::data::load_table(std::path::Path::new("/nonexistent/dir/data.csv")).unwrap_err();
         assert!(matches!(err, DataError::Io { .. }));
         assert!(err.to_string().contains("/nonexistent/dir/data.csv"));
     }

@@ -7,6 +7,7 @@ pub mod output;
 mod output_paths;
 mod source;
 mod sweep;
+mod sweep_args;
 mod sweep_slurm;
 mod train;
 

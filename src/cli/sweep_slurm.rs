@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-use super::sweep::SweepArgs;
+use super::sweep_args::SweepArgs;
 use crate::sweep::slurm::{self, JobSpec};
 
 /// Options of the submitting command that its workers do not take (with whether each takes a

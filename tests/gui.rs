@@ -58,16 +58,7 @@ fn clicking_the_main_plot_sets_x_star() {
     // The main plot is the central area; click near its left edge.
     let plot = h.get_by_label_contains("Main plot").rect();
     let pos = egui::pos2(plot.left() + plot.width() * 0.1, plot.center().y);
-    h.event(egui::Event::PointerMoved(pos));
-    for pressed in [true, false] {
-        h.event(egui::Event::PointerButton {
-            pos,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: egui::Modifiers::default(),
-        });
-    }
-    h.run_ok();
+    common::click_at(&mut h, pos);
     let after = h.state().settings.view.x_star;
     assert!(after != before && after < 0.5, "x* = {after}");
 }

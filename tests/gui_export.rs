@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{H, harness, settle, small_settings, step_until};
+use common::{H, harness, open_dialog, settle, small_settings, step_until};
 
 use std::path::Path;
 use std::time::Duration;
@@ -24,18 +24,6 @@ fn train(h: &mut H) {
     step_until(h, Duration::from_secs(60), "the run to finish", |h| {
         matches!(h.state().session.status, RunStatus::Finished(_))
     });
-}
-
-/// File → `entry`, then types `path` into the dialog.
-fn open_dialog(h: &mut H, entry: &str, path: &Path) {
-    h.get_by_label("File").click();
-    h.run_ok();
-    // The entry's name may carry its shortcut ("Save model… Ctrl+S").
-    h.get_by_label_contains(entry).click();
-    h.run_ok();
-    h.get_by_label("File path")
-        .set_text_value_accesskit(&path.display().to_string());
-    h.run_ok();
 }
 
 /// Clicks the dialog's action button and waits for the background write.

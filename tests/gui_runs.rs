@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{H, finished, harness, harness_with, settle, small_settings, step_until};
+use common::{H, finished, harness, harness_with, open_dialog, settle, small_settings, step_until};
 use density_workbench::app::LaunchOptions;
 use density_workbench::data::Preset;
 use density_workbench::export::experiment::load_experiment;
@@ -38,17 +38,6 @@ fn loaded_preset(h: &H) -> Option<Preset> {
         DataSourceSpec::Preset { preset, .. } => Some(*preset),
         DataSourceSpec::File { .. } => None,
     }
-}
-
-fn open_dialog(h: &mut H, entry: &str, path: &std::path::Path) {
-    h.get_by_label("File").click();
-    h.run_ok();
-    // The entry's name may carry its shortcut ("Save model… Ctrl+S").
-    h.get_by_label_contains(entry).click();
-    h.run_ok();
-    h.get_by_label("File path")
-        .set_text_value_accesskit(&path.display().to_string());
-    h.run_ok();
 }
 
 #[test]
@@ -273,16 +262,7 @@ fn the_diagnostics_tab_follows_the_model_and_a_pit_bin_lights_up_its_rows() {
     // Click the first tenth of the PIT histogram: that bin's rows light up in the main plot.
     let pit = h.get_by_label_contains("PIT histogram").rect();
     let pos = egui::pos2(pit.left() + pit.width() * 0.12, pit.center().y);
-    h.event(egui::Event::PointerMoved(pos));
-    for pressed in [true, false] {
-        h.event(egui::Event::PointerButton {
-            pos,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: egui::Modifiers::default(),
-        });
-    }
-    h.run_ok();
+    common::click_at(&mut h, pos);
     assert!(
         h.query_by_label_contains("rows of the picked bin")
             .is_some(),

@@ -10,7 +10,7 @@ use egui::{Color32, RichText, Ui};
 use egui_plot::{Bar, BarChart, HLine, Line, LineStyle, Plot, PlotPoints};
 
 use crate::data::Dataset;
-use crate::diagnostics::{Diagnostics, DiagnosticsOptions, diagnose, probabilities};
+use crate::diagnostics::{Diagnostics, DiagnosticsOptions, bin_of, diagnose, probabilities};
 
 use super::tasks::{Poll, Task};
 use super::widgets::fmt_num;
@@ -68,13 +68,10 @@ impl DiagnosticsJob {
                 Diagnostics::Regression(r) => {
                     r.pit.iter().map(|&u| r.pit_histogram.bin_of(u)).collect()
                 }
-                Diagnostics::Classifier(c) => {
-                    let bins = c.bins.len().max(1);
-                    probabilities(&model, &work_rows, 1)
-                        .into_iter()
-                        .map(|p| ((p * bins as f64).floor().max(0.0) as usize).min(bins - 1))
-                        .collect()
-                }
+                Diagnostics::Classifier(c) => probabilities(&model, &work_rows, 1)
+                    .into_iter()
+                    .map(|p| bin_of(p, c.bins.len()))
+                    .collect(),
             };
             Ok((diagnostics, row_bins))
         })?;
@@ -248,25 +245,12 @@ fn pit_plot_ui(
                 );
             }
         });
-    let r = &response.response;
-    r.widget_info(|| {
-        egui::WidgetInfo::labeled(
-            egui::Role::Image,
-            true,
-            "PIT histogram: click a bin to highlight its rows",
-        )
-    });
-    if r.clicked()
-        && let Some(pos) = r.interact_pointer_pos()
-    {
-        let u = response.transform.value_from_position(pos).x;
-        let bin = ((u * bins as f64).floor().max(0.0) as usize).min(bins - 1);
-        *picked = if *picked == Some(bin) {
-            None
-        } else {
-            Some(bin)
-        };
-    }
+    pick_bin_on_click(
+        &response,
+        bins,
+        picked,
+        "PIT histogram: click a bin to highlight its rows",
+    );
 }
 
 /// Observed against nominal coverage of the central intervals, with the diagonal.
@@ -355,20 +339,28 @@ fn reliability_plot_ui(
                     .style(LineStyle::dashed_dense()),
             );
         });
+    pick_bin_on_click(
+        &response,
+        c.bins.len(),
+        picked,
+        "Reliability diagram: click a bin to highlight its rows",
+    );
+}
+
+/// A click on a plot of `bins` equal-width bins over [0, 1] picks that bin (again: unpicks);
+/// `label` names the plot for screen readers and tests.
+fn pick_bin_on_click(
+    response: &egui_plot::PlotResponse<()>,
+    bins: usize,
+    picked: &mut Option<usize>,
+    label: &'static str,
+) {
     let r = &response.response;
-    r.widget_info(|| {
-        egui::WidgetInfo::labeled(
-            egui::Role::Image,
-            true,
-            "Reliability diagram: click a bin to highlight its rows",
-        )
-    });
+    r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, label));
     if r.clicked()
         && let Some(pos) = r.interact_pointer_pos()
     {
-        let p = response.transform.value_from_position(pos).x;
-        let bins = c.bins.len().max(1);
-        let bin = ((p * bins as f64).floor().max(0.0) as usize).min(bins - 1);
+        let bin = bin_of(response.transform.value_from_position(pos).x, bins);
         *picked = if *picked == Some(bin) {
             None
         } else {

@@ -32,7 +32,7 @@ pub use health::{
     HealthError, MixtureHealth,
 };
 pub use information::{InformationError, input_information};
-pub use pit::{PitHistogram, QqPoint, empirical_quantile, qq_points};
+pub use pit::{PitHistogram, QqPoint, bin_of, empirical_quantile, qq_points};
 pub use reliability::{
     ClassifierDiagnostics, RELIABILITY_BINS, ReliabilityBin, classifier_diagnostics,
 };

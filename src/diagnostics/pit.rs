@@ -48,7 +48,9 @@ impl PitHistogram {
     }
 }
 
-fn bin_of(u: f64, bins: usize) -> usize {
+/// The equal-width bin of `u` among `bins` bins of [0, 1]; values outside go to the end bins.
+pub fn bin_of(u: f64, bins: usize) -> usize {
+    let bins = bins.max(1);
     ((u * bins as f64).floor().max(0.0) as usize).min(bins - 1)
 }
 

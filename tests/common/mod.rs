@@ -9,6 +9,7 @@ use density_workbench::app::{LaunchOptions, WorkbenchApp};
 use density_workbench::data::{Preset, PresetParams};
 use density_workbench::nn::{Activation, Head, LayerSpec, TrainConfig};
 use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
 
 pub type H = Harness<'static, WorkbenchApp>;
 
@@ -88,4 +89,30 @@ pub fn step_until(h: &mut H, timeout: Duration, what: &str, done: impl Fn(&H) ->
 
 pub fn finished(h: &H) -> bool {
     matches!(h.state().session.status, RunStatus::Finished(_))
+}
+
+/// File → `entry`, then types `path` into the dialog. The entry's name may carry its
+/// shortcut ("Save model… Ctrl+S").
+pub fn open_dialog(h: &mut H, entry: &str, path: &std::path::Path) {
+    h.get_by_label("File").click();
+    h.run_ok();
+    h.get_by_label_contains(entry).click();
+    h.run_ok();
+    h.get_by_label("File path")
+        .set_text_value_accesskit(&path.display().to_string());
+    h.run_ok();
+}
+
+/// A primary click at `pos` (press and release), then frames until the UI settles.
+pub fn click_at(h: &mut H, pos: egui::Pos2) {
+    h.event(egui::Event::PointerMoved(pos));
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::default(),
+        });
+    }
+    h.run_ok();
 }

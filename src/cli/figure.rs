@@ -7,19 +7,22 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 
 use super::DataArgs;
-use super::output::errln;
+use super::output::{errln, outln};
 use super::source;
 use crate::data::{Dataset, Truth};
 use crate::diagnostics::{
     AlongX, Diagnostics, DiagnosticsOptions, MixtureHealth, RegressionDiagnostics, diagnose,
     truth_rows,
 };
+use crate::export::figures::posterior::format_value;
+use crate::export::figures::scenarios::{MAX_SCENARIOS, table as scenario_table};
 use crate::export::figures::{
     ComponentsFigure, CoverageFigure, DataFigure, DataPlotOptions, Figure, LossFigure, PitFigure,
-    PosteriorFigure, ReliabilityFigure, RenderOptions, save_figure, suggest_view,
+    PosteriorFigure, ReliabilityFigure, RenderOptions, Scenario, ScenariosFigure, save_figure,
+    suggest_view,
 };
 use crate::export::load_model;
-use crate::nn::{Model, PredictionView};
+use crate::nn::{Model, PredictionView, Predictive};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FigureKind {
@@ -41,6 +44,9 @@ pub enum FigureKind {
     Reliability,
     /// Mixture weights, locations and scales along the x column over --data's range.
     Components,
+    /// p(y|x*) and its CDF at each --x-star, overlaid, with a table of mean, median, mode,
+    /// σ, central intervals and highest-density regions (also printed).
+    Scenarios,
 }
 
 #[derive(Debug, Args)]
@@ -59,9 +65,11 @@ pub struct FigureArgs {
     /// Output file; .svg or .png.
     #[arg(long)]
     pub out: PathBuf,
-    /// Input value for the posterior (default: the median of the x column in --data).
-    #[arg(long, allow_hyphen_values = true)]
-    pub x_star: Option<f64>,
+    /// Input value for the posterior (default: the median of the x column in --data); for
+    /// scenarios, one per scenario (repeat it, or separate values by commas). The other inputs
+    /// are held at their medians in --data.
+    #[arg(long, allow_hyphen_values = true, value_delimiter = ',')]
+    pub x_star: Vec<f64>,
     /// Input column on the horizontal axis (default: the model's first input).
     #[arg(long)]
     pub x_column: Option<String>,
@@ -132,6 +140,64 @@ fn median(values: impl Iterator<Item = f64>) -> Option<f64> {
     Some(v[v.len() / 2])
 }
 
+/// The model's input row for a posterior: `x_star` in the x column, every other input at its
+/// median in the data (0 without data).
+fn input_row(
+    model: &Model,
+    data: Option<&DataSource>,
+    x_column: usize,
+    x_star: Option<f64>,
+) -> Result<Vec<f64>> {
+    let d = model.n_inputs();
+    let column = |j: usize| -> Option<f64> {
+        let data = data?;
+        let n = data.dataset.n_inputs();
+        median((0..data.dataset.len()).map(|i| data.dataset.x[i * n + j]))
+    };
+    let mut row: Vec<f64> = (0..d).map(|j| column(j).unwrap_or(0.0)).collect();
+    if d > 0 {
+        row[x_column] = match x_star {
+            Some(v) => v,
+            None => column(x_column).context(
+                "--kind posterior needs --x-star or --data (its median is the default x*)",
+            )?,
+        };
+    }
+    Ok(row)
+}
+
+/// One scenario per value of --x-star (a regression model).
+fn scenarios(
+    model: &Model,
+    data: Option<&DataSource>,
+    x_column: usize,
+    x_stars: &[f64],
+) -> Result<Vec<Scenario>> {
+    if model.n_inputs() == 0 {
+        bail!("--kind scenarios: the model has no inputs (it is p(y)); use --kind posterior");
+    }
+    x_stars
+        .iter()
+        .map(|&x| {
+            let row = input_row(model, data, x_column, Some(x))?;
+            let label = model
+                .spec
+                .x_names
+                .iter()
+                .zip(&row)
+                .map(|(n, v)| format!("{n} = {}", format_value(*v)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            match model.predict(&row) {
+                Predictive::Mixture(m) => Ok(Scenario::new(label, m)),
+                Predictive::Bernoulli { .. } => bail!(
+                    "--kind scenarios compares densities; the model is a Bernoulli classifier (use --kind posterior or data)"
+                ),
+            }
+        })
+        .collect()
+}
+
 pub fn run(args: &FigureArgs) -> Result<()> {
     let options = RenderOptions {
         width_px: args.width,
@@ -148,13 +214,30 @@ pub fn run(args: &FigureArgs) -> Result<()> {
             .map(|p| ("--data", p)),
     );
     super::output_paths::check(&[("--out", &args.out)], &inputs, args.force)?;
-    if let Some(x_star) = args.x_star
-        && crate::limits::first_out_of_range([x_star]).is_some()
-    {
-        bail!(
-            "--x-star {x_star:e}: beyond ±{:e}, the largest magnitude accepted",
-            crate::limits::MAX_ABS_VALUE
-        );
+    for &x_star in &args.x_star {
+        if !x_star.is_finite() {
+            bail!("--x-star {x_star} is not a finite number");
+        }
+        if crate::limits::first_out_of_range([x_star]).is_some() {
+            bail!(
+                "--x-star {x_star:e}: beyond ±{:e}, the largest magnitude accepted",
+                crate::limits::MAX_ABS_VALUE
+            );
+        }
+    }
+    match (args.kind, args.x_star.len()) {
+        (FigureKind::Scenarios, 0) => {
+            bail!("--kind scenarios needs the inputs to compare: --x-star A,B[,…]")
+        }
+        (FigureKind::Scenarios, n) if n > MAX_SCENARIOS => bail!(
+            "--kind scenarios: {n} values of --x-star; at most {MAX_SCENARIOS} can be told apart by colour"
+        ),
+        (FigureKind::Scenarios, _) | (_, 0 | 1) => {}
+        (kind, n) => bail!(
+            "--x-star was given {n} times; only --kind scenarios compares several (this is --kind {})",
+            kind.to_possible_value()
+                .map_or_else(String::new, |v| v.get_name().to_string())
+        ),
     }
     let (model, file) = load_model(&args.model)?;
     let x_column = match &args.x_column {
@@ -202,27 +285,31 @@ pub fn run(args: &FigureArgs) -> Result<()> {
             save_figure(&args.out, &Figure::Data(figure), &options, overwrite)?;
         }
         FigureKind::Posterior => {
-            let d = model.n_inputs();
-            let column = |j: usize| -> Option<f64> {
-                let data = data.as_ref()?;
-                let n = data.dataset.n_inputs();
-                median((0..data.dataset.len()).map(|i| data.dataset.x[i * n + j]))
-            };
-            let mut row: Vec<f64> = (0..d).map(|j| column(j).unwrap_or(0.0)).collect();
-            if d > 0 {
-                row[x_column] = match args.x_star {
-                    Some(v) if v.is_finite() => v,
-                    Some(v) => bail!("--x-star {v} is not a finite number"),
-                    None => column(x_column).context(
-                        "--kind posterior needs --x-star or --data (its median is the default x*)",
-                    )?,
-                };
-            }
+            let row = input_row(
+                &model,
+                data.as_ref(),
+                x_column,
+                args.x_star.first().copied(),
+            )?;
             let predictive = model.predict(&row);
             let mut figure = PosteriorFigure::for_model(&model, &predictive, row);
             figure.truth = data.as_ref().and_then(|d| d.truth.as_ref());
             figure.title = title;
             save_figure(&args.out, &Figure::Posterior(figure), &options, overwrite)?;
+        }
+        FigureKind::Scenarios => {
+            let scenarios = scenarios(&model, data.as_ref(), x_column, &args.x_star)?;
+            let figure = ScenariosFigure {
+                scenarios: &scenarios,
+                target: model.spec.y_name.clone(),
+                title,
+            };
+            save_figure(&args.out, &Figure::Scenarios(figure), &options, overwrite)?;
+            let (header, rows) = scenario_table(&scenarios);
+            outln!("{}", header.join("\t"))?;
+            for row in rows {
+                outln!("{}", row.join("\t"))?;
+            }
         }
         FigureKind::Loss => {
             let history = file
@@ -426,5 +513,47 @@ mod tests {
             dir.path().join("q.svg").to_str().expect("utf-8"),
         ]);
         assert!(run(&args).unwrap_err().to_string().contains("--x-star"));
+        let scenarios_out = dir.path().join("s.svg");
+        let args = figure_args(&[
+            "--model",
+            m,
+            "--data",
+            "preset:heteroscedastic",
+            "--kind",
+            "scenarios",
+            "--x-star",
+            "-1,0.5",
+            "--x-star",
+            "2",
+            "--out",
+            scenarios_out.to_str().expect("utf-8"),
+        ]);
+        run(&args).expect("scenarios");
+        let svg = std::fs::read_to_string(&scenarios_out).expect("read");
+        for label in ["x = −1", "x = 0.5", "x = 2", "95 % HDR"] {
+            assert!(svg.contains(label), "the scenarios figure lacks {label:?}");
+        }
+        let args = figure_args(&[
+            "--model",
+            m,
+            "--kind",
+            "posterior",
+            "--x-star",
+            "1,2",
+            "--out",
+            dir.path().join("r.svg").to_str().expect("utf-8"),
+        ]);
+        let err = run(&args).unwrap_err().to_string();
+        assert!(err.contains("only --kind scenarios"), "{err}");
+        let args = figure_args(&[
+            "--model",
+            m,
+            "--kind",
+            "scenarios",
+            "--out",
+            dir.path().join("t.svg").to_str().expect("utf-8"),
+        ]);
+        let err = run(&args).unwrap_err().to_string();
+        assert!(err.contains("--x-star A,B"), "{err}");
     }
 }

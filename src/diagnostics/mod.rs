@@ -7,11 +7,13 @@
 //! the Bernoulli head the reliability diagram, ECE/MCE, Brier score with its decomposition,
 //! log loss and accuracy ([`ClassifierDiagnostics`]). Everything is in the original units of
 //! y; the formulas are DESIGN.md's ("Diagnostics"). [`MixtureHealth`] follows the mixture's
-//! components along one input; [`highest_density_region`] gives the HDR of one predictive.
+//! components along one input; [`highest_density_region`] gives the HDR of one predictive and
+//! [`PredictiveSummary`] everything the posterior panel and the scenario table list.
 
 mod coverage;
 mod crps;
 mod erfc;
+mod fast_normal;
 mod hdr;
 mod health;
 mod information;
@@ -19,6 +21,7 @@ pub mod normal;
 mod pit;
 mod reliability;
 mod rows;
+mod summary;
 mod truth;
 mod uniformity;
 
@@ -37,6 +40,9 @@ pub use reliability::{
     ClassifierDiagnostics, RELIABILITY_BINS, ReliabilityBin, classifier_diagnostics,
 };
 pub use rows::{RowScores, probabilities, regression_rows, resolve_threads};
+pub use summary::{
+    LevelSummary, ONE_SIGMA_LEVEL, PredictiveSummary, SUMMARY_LEVELS, format_intervals, level_label,
+};
 pub use truth::truth_rows;
 pub use uniformity::{
     UniformityTests, ad_limit_cdf, cvm_limit_cdf, kolmogorov_sf, uniformity_tests,

@@ -17,6 +17,7 @@ pub mod pit;
 pub mod posterior;
 pub mod reliability;
 pub mod runs;
+pub mod scenarios;
 pub mod style;
 
 use std::path::Path;
@@ -33,6 +34,7 @@ pub use pit::PitFigure;
 pub use posterior::PosteriorFigure;
 pub use reliability::ReliabilityFigure;
 pub use runs::{RunCurve, RunsFigure};
+pub use scenarios::{Scenario, ScenariosFigure};
 
 /// Finite min and max of values (for choosing a plotted range).
 pub fn min_max_of(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
@@ -161,6 +163,8 @@ pub enum Figure<'a> {
     Reliability(ReliabilityFigure<'a>),
     /// Mixture components along one input.
     Components(ComponentsFigure<'a>),
+    /// Predictives at several pinned inputs, with their summary table.
+    Scenarios(ScenariosFigure<'a>),
 }
 
 /// Draws `figure` and returns the file bytes (UTF-8 SVG text, or a PNG).
@@ -223,6 +227,7 @@ fn draw<DB: DrawingBackend>(
         Figure::Coverage(f) => coverage::draw(root, f, style),
         Figure::Reliability(f) => reliability::draw(root, f, style),
         Figure::Components(f) => components::draw(root, f, style),
+        Figure::Scenarios(f) => scenarios::draw(root, f, style),
     }
 }
 

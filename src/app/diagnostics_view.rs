@@ -1,7 +1,8 @@
 //! The Diagnostics tab: is the shown model's density right on the held-out rows? The PIT
 //! histogram with its 95 % band and the coverage curve (regression heads), or the reliability
 //! diagram (the Bernoulli head), with the numbers beside them. Clicking a PIT or reliability
-//! bin highlights its rows in the main plot. The numbers come from `crate::diagnostics`,
+//! bin highlights its rows in the main plot. Beside them, a mixture's components along x with
+//! their health warnings (`health_view`). The numbers come from `crate::diagnostics`,
 //! computed in the background whenever the shown model changes (live while training).
 
 use std::sync::Arc;
@@ -10,8 +11,11 @@ use egui::{Color32, RichText, Ui};
 use egui_plot::{Bar, BarChart, HLine, Line, LineStyle, Plot, PlotPoints};
 
 use crate::data::Dataset;
-use crate::diagnostics::{Diagnostics, DiagnosticsOptions, bin_of, diagnose, probabilities};
+use crate::diagnostics::{
+    AlongX, Diagnostics, DiagnosticsOptions, MixtureHealth, bin_of, diagnose, probabilities,
+};
 
+use super::health_view::{ComponentParameter, health_ui};
 use super::tasks::{Poll, Task};
 use super::widgets::fmt_num;
 use crate::worker::WakeFn;
@@ -34,6 +38,10 @@ pub struct DiagnosticsState {
     pub row_bins: Vec<usize>,
     /// The picked PIT or reliability bin.
     pub picked_bin: Option<usize>,
+    /// Where the mixture's components were followed, and what they did there (mixtures of
+    /// several components with inputs).
+    pub along: Option<AlongX>,
+    pub health: Option<Result<MixtureHealth, String>>,
 }
 
 /// The background computation for `model_id`.
@@ -42,7 +50,15 @@ pub struct DiagnosticsJob {
     pub data_generation: u64,
     pub rows: Arc<Dataset>,
     pub held_out_rows: usize,
-    pub task: Task<(Diagnostics, Vec<usize>)>,
+    pub along: Option<AlongX>,
+    pub task: Task<DiagnosticsResult>,
+}
+
+/// What the background computation returns.
+pub struct DiagnosticsResult {
+    diagnostics: Diagnostics,
+    row_bins: Vec<usize>,
+    health: Option<Result<MixtureHealth, String>>,
 }
 
 impl DiagnosticsJob {
@@ -51,11 +67,13 @@ impl DiagnosticsJob {
         model_id: u64,
         data_generation: u64,
         held_out: &Dataset,
+        along: Option<AlongX>,
         wake: Option<WakeFn>,
     ) -> Result<DiagnosticsJob, String> {
         let first: Vec<usize> = (0..held_out.len().min(MAX_DIAGNOSED_ROWS)).collect();
         let rows = Arc::new(held_out.subset(&first));
         let work_rows = rows.clone();
+        let work_along = along.clone();
         let task = Task::spawn("the diagnostics", wake, move |_| {
             let options = DiagnosticsOptions {
                 pit_bins: PIT_BINS,
@@ -73,23 +91,33 @@ impl DiagnosticsJob {
                     .map(|p| bin_of(p, c.bins.len()))
                     .collect(),
             };
-            Ok((diagnostics, row_bins))
+            let health = work_along
+                .map(|along| MixtureHealth::compute(&model, &along).map_err(|e| e.to_string()));
+            Ok(DiagnosticsResult {
+                diagnostics,
+                row_bins,
+                health,
+            })
         })?;
         Ok(DiagnosticsJob {
             model_id,
             data_generation,
             rows,
             held_out_rows: held_out.len(),
+            along,
             task,
         })
     }
 
     /// The finished state, or the job back while it runs.
-    pub fn finish(self, previous_bin: Option<usize>) -> Result<DiagnosticsState, DiagnosticsJob> {
-        let (result, row_bins) = match self.task.poll() {
-            Poll::Pending => return Err(self),
-            Poll::Done((d, bins)) => (Ok(d), bins),
-            Poll::Failed(e) => (Err(e), Vec::new()),
+    pub fn finish(
+        self,
+        previous_bin: Option<usize>,
+    ) -> Result<DiagnosticsState, Box<DiagnosticsJob>> {
+        let (result, row_bins, health) = match self.task.poll() {
+            Poll::Pending => return Err(Box::new(self)),
+            Poll::Done(r) => (Ok(r.diagnostics), r.row_bins, r.health),
+            Poll::Failed(e) => (Err(e), Vec::new(), None),
         };
         Ok(DiagnosticsState {
             model_id: self.model_id,
@@ -99,6 +127,8 @@ impl DiagnosticsJob {
             result,
             row_bins,
             picked_bin: previous_bin,
+            along: self.along,
+            health,
         })
     }
 }
@@ -120,7 +150,13 @@ impl DiagnosticsState {
 }
 
 /// The tab. `state`: the latest diagnostics of the shown model (`None`: none yet).
-pub fn diagnostics_ui(ui: &mut Ui, state: Option<&mut DiagnosticsState>, computing: bool) {
+pub fn diagnostics_ui(
+    ui: &mut Ui,
+    state: Option<&mut DiagnosticsState>,
+    computing: bool,
+    parameter: &mut ComponentParameter,
+    x_name: &str,
+) {
     let Some(state) = state else {
         ui.label(if computing {
             "Computing the diagnostics…"
@@ -162,10 +198,17 @@ pub fn diagnostics_ui(ui: &mut Ui, state: Option<&mut DiagnosticsState>, computi
                     fmt_num(r.sharpness.width_90),
                 ));
             });
-            ui.columns(2, |columns| {
-                pit_plot_ui(&mut columns[0], r, picked);
-                coverage_plot_ui(&mut columns[1], r);
-            });
+            match &state.health {
+                Some(health) => ui.columns(3, |columns| {
+                    pit_plot_ui(&mut columns[0], r, picked);
+                    coverage_plot_ui(&mut columns[1], r);
+                    health_ui(&mut columns[2], health, parameter, x_name);
+                }),
+                None => ui.columns(2, |columns| {
+                    pit_plot_ui(&mut columns[0], r, picked);
+                    coverage_plot_ui(&mut columns[1], r);
+                }),
+            }
         }
         Ok(Diagnostics::Classifier(c)) => {
             let picked = &mut state.picked_bin;

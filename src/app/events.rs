@@ -203,7 +203,7 @@ impl WorkbenchApp {
             match job.finish(bin) {
                 Ok(state) => self.diagnostics = Some(state),
                 Err(job) => {
-                    self.diagnostics_job = Some(job);
+                    self.diagnostics_job = Some(*job);
                     return;
                 }
             }
@@ -216,10 +216,10 @@ impl WorkbenchApp {
             return;
         };
         let model_id = self.session.model_id;
-        let current = self
-            .diagnostics
-            .as_ref()
-            .is_some_and(|d| d.model_id == model_id && d.data_generation == data.generation);
+        let along = super::health_view::along_x(model, data, &self.settings.view);
+        let current = self.diagnostics.as_ref().is_some_and(|d| {
+            d.model_id == model_id && d.data_generation == data.generation && d.along == along
+        });
         if current {
             return;
         }
@@ -229,6 +229,7 @@ impl WorkbenchApp {
             model_id,
             data.generation,
             rows,
+            along,
             self.wake.clone(),
         ) {
             Ok(job) => self.diagnostics_job = Some(job),

@@ -8,7 +8,7 @@ use super::state::{BottomTab, RunStatus, Settings, ViewSettings};
 const COMPACT_WIDTH: f32 = 1150.0;
 use super::{
     WorkbenchApp, data_panel, diagnostics_view, file_menu, frame_pacing, loss_plot, main_plot,
-    model_panel, posterior_plot, runs, shortcuts, train_panel,
+    model_panel, posterior_plot, runs, scenarios_view, shortcuts, train_panel,
 };
 
 impl WorkbenchApp {
@@ -46,6 +46,7 @@ impl WorkbenchApp {
             best_nll,
             diagnostics,
             diagnostics_job,
+            scenarios,
             ..
         } = self;
         let computing_diagnostics = diagnostics_job.is_some();
@@ -53,10 +54,25 @@ impl WorkbenchApp {
             .as_ref()
             .map(|data| Shown::new(session, data, settings_classifier));
         let hidden = shown.as_ref().and_then(|s| s.hidden.as_deref());
+        let x_name = data
+            .as_ref()
+            .and_then(|d| {
+                let last = d.n_inputs().saturating_sub(1);
+                d.train
+                    .x_names
+                    .get(settings.view.x_column.min(last))
+                    .cloned()
+            })
+            .unwrap_or_default();
+        let scenarios = &*scenarios;
+        let training = session.is_active();
         let mut posterior =
             |ui: &mut egui::Ui, view: &mut ViewSettings| match (data.as_ref(), &shown) {
                 (Some(data), Some(shown)) => {
-                    posterior_plot::posterior_ui(ui, data, shown, view, posterior_cache);
+                    let row = super::state::x_star_row(data, view, shown.classifier);
+                    let summary =
+                        scenarios.current_summary(shown.model_id, data.generation, &row, training);
+                    posterior_plot::posterior_ui(ui, data, shown, view, posterior_cache, summary);
                 }
                 _ => {
                     ui.heading("Posterior p(y | x*)");
@@ -80,18 +96,33 @@ impl WorkbenchApp {
                         *best_nll,
                     );
                 };
-                let mut diagnostics_tab = |ui: &mut egui::Ui| {
+                let mut diagnostics_tab = |ui: &mut egui::Ui, settings: &mut Settings| {
                     diagnostics_view::diagnostics_ui(
                         ui,
                         diagnostics.as_mut().filter(|_| hidden.is_none()),
                         computing_diagnostics,
+                        &mut settings.view.component_parameter,
+                        &x_name,
                     );
+                };
+                let scenarios_tab = |ui: &mut egui::Ui, settings: &mut Settings| {
+                    if let (Some(data), Some(shown)) = (data.as_ref(), &shown) {
+                        scenarios_view::scenarios_ui(
+                            ui,
+                            data,
+                            shown.model.is_some(),
+                            scenarios,
+                            &mut settings.view,
+                            shown.classifier,
+                        );
+                    }
                 };
                 if compact {
                     tabs_ui(ui, &mut settings.view.bottom_tab, &BottomTab::ALL);
                     match settings.view.bottom_tab {
                         BottomTab::Loss => loss(ui, settings),
-                        BottomTab::Diagnostics => diagnostics_tab(ui),
+                        BottomTab::Diagnostics => diagnostics_tab(ui, settings),
+                        BottomTab::Scenarios => scenarios_tab(ui, settings),
                         BottomTab::Runs => runs(ui, settings, commands),
                         BottomTab::Posterior => posterior(ui, &mut settings.view),
                     }
@@ -103,10 +134,10 @@ impl WorkbenchApp {
                         .show(ui, |ui| runs(ui, settings, commands));
                     egui::CentralPanel::default().show(ui, |ui| {
                         tabs_ui(ui, &mut settings.view.bottom_tab, &BottomTab::WIDE);
-                        if settings.view.bottom_tab == BottomTab::Diagnostics {
-                            diagnostics_tab(ui);
-                        } else {
-                            loss(ui, settings);
+                        match settings.view.bottom_tab {
+                            BottomTab::Diagnostics => diagnostics_tab(ui, settings),
+                            BottomTab::Scenarios => scenarios_tab(ui, settings),
+                            _ => loss(ui, settings),
                         }
                     });
                 }

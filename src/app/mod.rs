@@ -19,6 +19,7 @@ pub mod file_menu;
 pub mod file_state;
 mod frame_pacing;
 mod frame_stats;
+mod health_view;
 mod launch;
 mod layout;
 mod loss_plot;
@@ -31,6 +32,7 @@ mod run_columns;
 mod run_entry;
 mod run_store;
 mod runs;
+mod scenarios_view;
 mod shortcuts;
 mod shown;
 pub mod state;
@@ -88,6 +90,8 @@ pub struct WorkbenchApp {
     /// The shown model's calibration diagnostics, and their background computation.
     diagnostics: Option<diagnostics_view::DiagnosticsState>,
     diagnostics_job: Option<diagnostics_view::DiagnosticsJob>,
+    /// The scenario comparison (the current x* and the pinned inputs) of the shown model.
+    scenarios: scenarios_view::ScenarioState,
     /// Runs' weights between launches.
     run_store: Option<run_store::RunStore>,
     /// A stored run's weights being read, for Restore of run `id`.
@@ -141,6 +145,7 @@ impl WorkbenchApp {
             best_nll_job: None,
             diagnostics: None,
             diagnostics_job: None,
+            scenarios: Default::default(),
             run_store: options.run_store.clone().map(run_store::RunStore::new),
             model_load: None,
             sent_view: None,
@@ -181,6 +186,7 @@ impl WorkbenchApp {
             || self.view_job.is_some()
             || self.best_nll_job.is_some()
             || self.diagnostics_job.is_some()
+            || self.scenarios.is_busy()
             || self.files.busy()
     }
 
@@ -213,6 +219,7 @@ impl WorkbenchApp {
         self.poll_best_nll();
         self.poll_file_jobs();
         self.sync_diagnostics();
+        self.sync_scenarios();
         self.sync_view();
         if self.session.is_active() || self.is_busy() {
             // Tasks wake the window when they finish; this also keeps elapsed times moving.

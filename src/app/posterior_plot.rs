@@ -8,6 +8,7 @@
 use egui::{Color32, Ui};
 use egui_plot::{Bar, BarChart, Corner, FilledArea, Line, LineStyle, Plot, PlotPoints, VLine};
 
+use crate::diagnostics::PredictiveSummary;
 use crate::nn::{NormalMixture, Predictive};
 
 use super::colormap::{CLASS0, CLASS1};
@@ -57,9 +58,13 @@ pub fn posterior_ui(
     shown: &Shown<'_>,
     view: &mut state::ViewSettings,
     cache: &mut PosteriorCache,
+    summary: Option<&PredictiveSummary>,
 ) {
     ui.horizontal(|ui| {
         ui.heading("Posterior p(y | x*)");
+        if !shown.classifier && shown.model.is_some() {
+            super::scenarios_view::pin_button(ui, data, view, shown.classifier);
+        }
         ui.checkbox(&mut view.posterior_full_range, "full range")
             .on_hover_text(
                 "Show the far tails too (by default the y axis covers the central 97 %)",
@@ -99,7 +104,7 @@ pub fn posterior_ui(
             ui.label("Train a model (or load one) to see its posterior here.");
         }
         Some(Posterior::Bernoulli { p, true_p }) => bernoulli_ui(ui, *p, *true_p),
-        Some(Posterior::Density(summary)) => density_ui(ui, summary, model.is_some()),
+        Some(Posterior::Density(density)) => density_ui(ui, density, summary),
     }
 }
 
@@ -209,7 +214,8 @@ fn bernoulli_ui(ui: &mut Ui, p: f64, true_p: Option<f64>) {
         });
 }
 
-fn density_ui(ui: &mut Ui, s: &DensitySummary, _has_model: bool) {
+/// `hdr`: the background-computed summary with the HDRs, when it is for this x*.
+fn density_ui(ui: &mut Ui, s: &DensitySummary, hdr: Option<&PredictiveSummary>) {
     egui::Grid::new("posterior summary")
         .num_columns(2)
         .striped(true)
@@ -238,6 +244,16 @@ fn density_ui(ui: &mut Ui, s: &DensitySummary, _has_model: bool) {
                 format!("[{}, {}]", fmt_num(s.i95.0), fmt_num(s.i95.1)),
                 None,
             );
+            // Highest-density regions: a bimodal p(y|x*) splits them where its central
+            // interval spans the valley between the modes.
+            match hdr {
+                Some(summary) => {
+                    for (name, value) in super::scenarios_view::hdr_rows(&summary.levels) {
+                        row(ui, &name, value, None);
+                    }
+                }
+                None => row(ui, "HDRs", "…".into(), None),
+            }
             if let Some(t) = &s.truth {
                 // One value per row, so the panel keeps its width (five true modes included).
                 row(ui, "true mean", fmt_num(t.mean), Some(TRUTH_COLOR));

@@ -108,6 +108,12 @@ pub struct ViewSettings {
     pub posterior_full_range: bool,
     /// The bottom tab shown in the compact layout.
     pub bottom_tab: BottomTab,
+    /// The Diagnostics tab's component plot: weights, locations or scales.
+    pub component_parameter: super::health_view::ComponentParameter,
+    /// Input rows pinned for the scenario comparison (one value per input).
+    pub pinned: Vec<Vec<f64>>,
+    /// The scenario comparison shows CDFs instead of densities.
+    pub scenarios_cdf: bool,
 }
 
 /// The bottom panel's tabs in the compact layout (narrow windows).
@@ -118,18 +124,24 @@ pub enum BottomTab {
     Runs,
     Posterior,
     Diagnostics,
+    Scenarios,
 }
 
 impl BottomTab {
     /// The compact layout's tabs.
-    pub const ALL: [BottomTab; 4] = [
+    pub const ALL: [BottomTab; 5] = [
         BottomTab::Loss,
         BottomTab::Diagnostics,
+        BottomTab::Scenarios,
         BottomTab::Runs,
         BottomTab::Posterior,
     ];
     /// The wide layout's tabs (runs and posterior have panels of their own there).
-    pub const WIDE: [BottomTab; 2] = [BottomTab::Loss, BottomTab::Diagnostics];
+    pub const WIDE: [BottomTab; 3] = [
+        BottomTab::Loss,
+        BottomTab::Diagnostics,
+        BottomTab::Scenarios,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -137,6 +149,7 @@ impl BottomTab {
             BottomTab::Runs => "Runs",
             BottomTab::Posterior => "Posterior",
             BottomTab::Diagnostics => "Diagnostics",
+            BottomTab::Scenarios => "Scenarios",
         }
     }
 }
@@ -163,6 +176,9 @@ impl Default for ViewSettings {
             show_step_losses: true,
             posterior_full_range: false,
             bottom_tab: BottomTab::Loss,
+            component_parameter: Default::default(),
+            pinned: Vec::new(),
+            scenarios_cdf: false,
         }
     }
 }

@@ -12,7 +12,7 @@
 const TAIL_CUTOFF: f64 = 9.0;
 const K: f64 = 3.0;
 // From scripts/erfcx_chebyshev.py; the largest coefficient left out is 4.5e-18.
-const T_MAX: f64 = 0.359_245_517_965_918_53;
+const T_MAX: f64 = 0.359_245_517_965_918_5;
 #[expect(clippy::excessive_precision, reason = "the generator's 17 digits")]
 const CHEBYSHEV: [f64; 20] = [
     1.201_021_786_051_244_9,
@@ -41,7 +41,7 @@ const CHEBYSHEV: [f64; 20] = [
 #[inline(always)]
 fn exp_nonpositive(a: f64) -> f64 {
     const LOG2_E: f64 = std::f64::consts::LOG2_E;
-    const LN2_HI: f64 = 6.931_471_803_691_238_2e-1;
+    const LN2_HI: f64 = 6.931_471_803_691_238e-1;
     const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
     // Adding 1.5·2⁵² rounds to an integer and leaves it in the low mantissa bits.
     const SHIFTER: f64 = 6_755_399_441_055_744.0;

@@ -23,6 +23,8 @@ use crate::worker::WakeFn;
 /// Live diagnostics use at most this many held-out rows, so they keep up with training.
 pub const MAX_DIAGNOSED_ROWS: usize = 20_000;
 const PIT_BINS: usize = 20;
+/// Narrower than this (points), the components plot takes turns with the calibration plots.
+const WIDTH_FOR_THREE: f32 = 900.0;
 pub const HIGHLIGHT_COLOR: Color32 = Color32::from_rgb(80, 255, 200);
 
 /// The diagnostics of one model on its rows, and the bin the user picked.
@@ -155,6 +157,7 @@ pub fn diagnostics_ui(
     state: Option<&mut DiagnosticsState>,
     computing: bool,
     parameter: &mut ComponentParameter,
+    show_components: &mut bool,
     x_name: &str,
 ) {
     let Some(state) = state else {
@@ -198,16 +201,41 @@ pub fn diagnostics_ui(
                     fmt_num(r.sharpness.width_90),
                 ));
             });
+            let calibration = |ui: &mut Ui, picked: &mut Option<usize>| {
+                ui.columns(2, |columns| {
+                    pit_plot_ui(&mut columns[0], r, picked);
+                    coverage_plot_ui(&mut columns[1], r);
+                });
+            };
             match &state.health {
-                Some(health) => ui.columns(3, |columns| {
-                    pit_plot_ui(&mut columns[0], r, picked);
-                    coverage_plot_ui(&mut columns[1], r);
-                    health_ui(&mut columns[2], health, parameter, x_name);
-                }),
-                None => ui.columns(2, |columns| {
-                    pit_plot_ui(&mut columns[0], r, picked);
-                    coverage_plot_ui(&mut columns[1], r);
-                }),
+                // Side by side where there is room for three readable plots.
+                Some(health) if ui.available_width() >= WIDTH_FOR_THREE => {
+                    ui.columns(3, |columns| {
+                        pit_plot_ui(&mut columns[0], r, picked);
+                        coverage_plot_ui(&mut columns[1], r);
+                        health_ui(&mut columns[2], health, parameter, x_name);
+                    });
+                }
+                Some(health) => {
+                    ui.horizontal(|ui| {
+                        ui.selectable_value(show_components, false, "calibration");
+                        ui.selectable_value(show_components, true, "components");
+                        if let Some(w) = health.as_ref().ok().map(|h| h.warnings.len())
+                            && w > 0
+                        {
+                            ui.colored_label(
+                                super::health_view::WARNING_COLOR,
+                                format!("⚠ {w} component warning{}", if w == 1 { "" } else { "s" }),
+                            );
+                        }
+                    });
+                    if *show_components {
+                        health_ui(ui, health, parameter, x_name);
+                    } else {
+                        calibration(ui, picked);
+                    }
+                }
+                None => calibration(ui, picked),
             }
         }
         Ok(Diagnostics::Classifier(c)) => {

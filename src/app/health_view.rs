@@ -2,7 +2,7 @@
 //! scale σ_k(x) along the plotted input (the others held where the posterior holds them), with
 //! the warnings of `crate::diagnostics::MixtureHealth` (dead, collapsed, on the σ floor).
 
-use egui::{Color32, ComboBox, Ui};
+use egui::{Color32, Ui};
 use egui_plot::{HLine, Line, LineStyle, Plot, PlotPoints};
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +30,14 @@ impl ComponentParameter {
         ComponentParameter::Location,
         ComponentParameter::Scale,
     ];
+
+    fn short_label(self) -> &'static str {
+        match self {
+            ComponentParameter::Weight => "weights",
+            ComponentParameter::Location => "locations",
+            ComponentParameter::Scale => "scales",
+        }
+    }
 
     fn label(self) -> &'static str {
         match self {
@@ -76,13 +84,12 @@ pub fn health_ui(
             return;
         }
     };
-    ComboBox::new("component parameter", "of the components")
-        .selected_text(parameter.label())
-        .show_ui(ui, |ui| {
-            for p in ComponentParameter::ALL {
-                ui.selectable_value(parameter, p, p.label());
-            }
-        });
+    ui.horizontal(|ui| {
+        for p in ComponentParameter::ALL {
+            ui.selectable_value(parameter, p, p.short_label())
+                .on_hover_text(p.label());
+        }
+    });
     if health.warnings.is_empty() {
         ui.label(
             egui::RichText::new("no dead, collapsed or floored components")

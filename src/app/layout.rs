@@ -102,6 +102,7 @@ impl WorkbenchApp {
                         diagnostics.as_mut().filter(|_| hidden.is_none()),
                         computing_diagnostics,
                         &mut settings.view.component_parameter,
+                        &mut settings.view.diagnostics_components,
                         &x_name,
                     );
                 };

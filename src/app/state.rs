@@ -110,6 +110,8 @@ pub struct ViewSettings {
     pub bottom_tab: BottomTab,
     /// The Diagnostics tab's component plot: weights, locations or scales.
     pub component_parameter: super::health_view::ComponentParameter,
+    /// In a narrow Diagnostics tab: the components plot instead of the calibration plots.
+    pub diagnostics_components: bool,
     /// Input rows pinned for the scenario comparison (one value per input).
     pub pinned: Vec<Vec<f64>>,
     /// The scenario comparison shows CDFs instead of densities.
@@ -177,6 +179,7 @@ impl Default for ViewSettings {
             posterior_full_range: false,
             bottom_tab: BottomTab::Loss,
             component_parameter: Default::default(),
+            diagnostics_components: false,
             pinned: Vec::new(),
             scenarios_cdf: false,
         }

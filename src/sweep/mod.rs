@@ -9,6 +9,7 @@ pub mod optuna_distribution;
 pub mod pruner;
 pub mod pyjson;
 pub mod replay;
+pub mod retry;
 pub mod runner;
 pub mod sampler;
 pub mod settings;

@@ -8,7 +8,7 @@ use super::state::{BottomTab, RunStatus, Settings, ViewSettings};
 const COMPACT_WIDTH: f32 = 1150.0;
 use super::{
     WorkbenchApp, data_panel, diagnostics_view, file_menu, frame_pacing, loss_plot, main_plot,
-    model_panel, posterior_plot, runs, shortcuts, train_panel,
+    model_panel, posterior_plot, runs, shortcuts, sweep_view, train_panel,
 };
 
 impl WorkbenchApp {
@@ -46,6 +46,7 @@ impl WorkbenchApp {
             best_nll,
             diagnostics,
             diagnostics_job,
+            sweep,
             ..
         } = self;
         let computing_diagnostics = diagnostics_job.is_some();
@@ -94,6 +95,7 @@ impl WorkbenchApp {
                         BottomTab::Diagnostics => diagnostics_tab(ui),
                         BottomTab::Runs => runs(ui, settings, commands),
                         BottomTab::Posterior => posterior(ui, &mut settings.view),
+                        BottomTab::Sweep => sweep_view::sweep_ui(ui, sweep, commands),
                     }
                 } else {
                     egui::Panel::right("runs")
@@ -105,6 +107,8 @@ impl WorkbenchApp {
                         tabs_ui(ui, &mut settings.view.bottom_tab, &BottomTab::WIDE);
                         if settings.view.bottom_tab == BottomTab::Diagnostics {
                             diagnostics_tab(ui);
+                        } else if settings.view.bottom_tab == BottomTab::Sweep {
+                            sweep_view::sweep_ui(ui, sweep, commands);
                         } else {
                             loss(ui, settings);
                         }
@@ -152,6 +156,14 @@ impl WorkbenchApp {
             &self.files,
             &mut self.settings.export,
             self.settings.runs.len(),
+            &mut self.commands,
+        );
+        let ready = self.sweep_ready();
+        sweep_view::windows_ui(
+            ui.ctx(),
+            &mut self.sweep,
+            &mut self.settings.sweep,
+            ready,
             &mut self.commands,
         );
 

@@ -34,6 +34,7 @@ mod runs;
 mod shortcuts;
 mod shown;
 pub mod state;
+pub mod sweep_view;
 mod tasks;
 mod train_panel;
 mod widgets;
@@ -106,6 +107,8 @@ pub struct WorkbenchApp {
     autotrain_started: bool,
     wake: Option<crate::worker::WakeFn>,
     pacer: frame_pacing::FramePacer,
+    /// The sweep tab: a followed journal, a running sweep.
+    pub sweep: sweep_view::SweepView,
 }
 
 impl WorkbenchApp {
@@ -155,6 +158,7 @@ impl WorkbenchApp {
             frame_started: None,
             wake: None,
             pacer,
+            sweep: Default::default(),
         };
         if app.settings.data.source == SourceKind::File
             && app.settings.data.csv_path.trim().is_empty()
@@ -212,6 +216,7 @@ impl WorkbenchApp {
         self.poll_view_job();
         self.poll_best_nll();
         self.poll_file_jobs();
+        self.poll_sweep(ctx);
         self.sync_diagnostics();
         self.sync_view();
         if self.session.is_active() || self.is_busy() {

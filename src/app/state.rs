@@ -118,18 +118,20 @@ pub enum BottomTab {
     Runs,
     Posterior,
     Diagnostics,
+    Sweep,
 }
 
 impl BottomTab {
     /// The compact layout's tabs.
-    pub const ALL: [BottomTab; 4] = [
+    pub const ALL: [BottomTab; 5] = [
         BottomTab::Loss,
         BottomTab::Diagnostics,
         BottomTab::Runs,
         BottomTab::Posterior,
+        BottomTab::Sweep,
     ];
     /// The wide layout's tabs (runs and posterior have panels of their own there).
-    pub const WIDE: [BottomTab; 2] = [BottomTab::Loss, BottomTab::Diagnostics];
+    pub const WIDE: [BottomTab; 3] = [BottomTab::Loss, BottomTab::Diagnostics, BottomTab::Sweep];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -137,6 +139,7 @@ impl BottomTab {
             BottomTab::Runs => "Runs",
             BottomTab::Posterior => "Posterior",
             BottomTab::Diagnostics => "Diagnostics",
+            BottomTab::Sweep => "Sweep",
         }
     }
 }
@@ -183,6 +186,8 @@ pub struct Settings {
     pub next_run_id: u64,
     /// Paths and options of the File menu's dialogs.
     pub export: ExportSettings,
+    /// The sweep tab's form.
+    pub sweep: super::sweep_view::SweepForm,
 }
 
 impl Default for Settings {
@@ -196,6 +201,7 @@ impl Default for Settings {
             runs_table: Default::default(),
             next_run_id: 1,
             export: Default::default(),
+            sweep: Default::default(),
         }
     }
 }

@@ -21,7 +21,10 @@ pub mod values;
 
 pub use pruner::PrunerKind;
 pub use replay::{TrialRecord, TrialState};
-pub use runner::{RunStats, SweepData, SweepOptions, TrainedTrial, TrialEvent, retrain, run_sweep};
+pub use runner::{
+    RunStats, SweepData, SweepOptions, TrainedTrial, TrialEvent, retrain, run_sweep,
+    run_sweep_until,
+};
 pub use sampler::SamplerKind;
 pub use space::{Distribution, ParamValue, Params, Space, SpaceError};
 pub use study::Study;

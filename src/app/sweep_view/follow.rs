@@ -1,0 +1,154 @@
+//! Following a journal file live: a background thread looks at the file's size and
+//! modification time about once a second and, when either changed, reads only the lines
+//! appended since (the journal reader keeps its place), replays them and hands the window a
+//! fresh copy of the replay. The window never touches the file. Dropping the follower stops
+//! the thread.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::sweep::journal::JournalFile;
+use crate::sweep::replay::Replay;
+use crate::sweep::retry::Backoff;
+use crate::worker::WakeFn;
+
+/// How often the file is looked at.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
+/// A window that follows a journal waits this long for a file system that is briefly away
+/// before it says so (and goes on looking).
+const FOLLOW_BACKOFF: Backoff = Backoff {
+    first_pause: Duration::from_millis(10),
+    max_pause: Duration::from_millis(500),
+    total: Duration::from_secs(3),
+};
+
+/// What the follower found.
+pub enum FollowNews {
+    /// The journal's content so far (complete lines), after a change.
+    Replay {
+        replay: Arc<Replay>,
+        lines: usize,
+        cut_tail: bool,
+    },
+    /// A read failed; the follower keeps trying unless `fatal`.
+    Error { message: String, fatal: bool },
+}
+
+pub struct Follower {
+    pub path: PathBuf,
+    pub news: Receiver<FollowNews>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Follower {
+    /// Starts following `path`, which must exist (a follower never creates a journal).
+    pub fn start(
+        path: &Path,
+        wake: Option<WakeFn>,
+        interval: Duration,
+    ) -> Result<Follower, String> {
+        if !path.is_file() {
+            return Err(format!("{}: no such journal file", path.display()));
+        }
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let (owned, stop) = (path.to_path_buf(), stop.clone());
+            std::thread::Builder::new()
+                .name("journal follow".into())
+                .spawn(move || follow(&owned, &stop, &tx, wake.as_ref(), interval))
+                .map_err(|e| format!("cannot start following {}: {e}", path.display()))?
+        };
+        Ok(Follower {
+            path: path.to_path_buf(),
+            news: rx,
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn follow(
+    path: &Path,
+    stop: &AtomicBool,
+    tx: &Sender<FollowNews>,
+    wake: Option<&WakeFn>,
+    interval: Duration,
+) {
+    let send = |news: FollowNews| {
+        let _ = tx.send(news);
+        if let Some(wake) = wake {
+            wake();
+        }
+    };
+    let mut journal = match JournalFile::open_with(path, FOLLOW_BACKOFF) {
+        Ok(journal) => journal,
+        Err(error) => {
+            send(FollowNews::Error {
+                message: error.to_string(),
+                fatal: true,
+            });
+            return;
+        }
+    };
+    let mut replay = Replay::default();
+    let mut lines = 0usize;
+    let mut seen: Option<(u64, SystemTime)> = None;
+    let mut failing = false;
+    while !stop.load(Ordering::Relaxed) {
+        let now = std::fs::metadata(path).and_then(|m| Ok((m.len(), m.modified()?)));
+        let changed = match &now {
+            Ok(stamp) => seen != Some(*stamp),
+            Err(_) => true,
+        };
+        if changed {
+            match journal.read_new() {
+                Ok(logs) => {
+                    lines += logs.len();
+                    for log in &logs {
+                        replay.apply(log);
+                    }
+                    seen = now.ok();
+                    failing = false;
+                    send(FollowNews::Replay {
+                        replay: Arc::new(replay.clone()),
+                        lines,
+                        cut_tail: journal.cut_tail,
+                    });
+                }
+                Err(error) => {
+                    let fatal =
+                        matches!(error, crate::sweep::journal::JournalError::Malformed { .. });
+                    if fatal || !failing {
+                        send(FollowNews::Error {
+                            message: error.to_string(),
+                            fatal,
+                        });
+                    }
+                    if fatal {
+                        return;
+                    }
+                    failing = true;
+                }
+            }
+        }
+        let until = Instant::now() + interval;
+        while Instant::now() < until && !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}

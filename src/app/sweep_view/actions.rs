@@ -159,6 +159,12 @@ impl WorkbenchApp {
 
     /// Per frame: the follower's news, a running sweep's journal appearing, its end.
     pub(crate) fn poll_sweep(&mut self, ctx: &egui::Context) {
+        // DW_SWEEP_JOURNAL: followed from the first frame, once the wake-up exists.
+        if let Some(journal) = self.options.sweep_journal.take()
+            && let Err(error) = self.open_sweep_journal(&journal)
+        {
+            self.sweep.error = Some(error);
+        }
         if self.sweep.poll() {
             ctx.request_repaint();
         }

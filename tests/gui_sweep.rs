@@ -43,7 +43,7 @@ fn trial_lines(
     lines
 }
 
-fn write_journal(path: &Path) {
+fn write_journal(path: &Path) -> std::io::Result<()> {
     let mut text = String::from(
         "{\"op_code\": 0, \"worker_id\": \"w\", \"study_name\": \"faithful\", \"directions\": [1]}\n",
     );
@@ -51,7 +51,7 @@ fn write_journal(path: &Path) {
     text.push_str(&trial_lines(1, 0.01, 2, 1, Some(0.90)));
     text.push_str(&trial_lines(2, 0.05, 1, 2, None));
     text.push_str(&trial_lines(3, 0.003, 1, 1, Some(1.20)));
-    std::fs::write(path, text).expect("write the journal");
+    std::fs::write(path, text)
 }
 
 fn trials(h: &H) -> usize {
@@ -75,7 +75,7 @@ fn follow(h: &mut H, journal: &Path) {
 fn a_followed_journal_shows_its_trials_best_first_and_new_ones_as_they_come() {
     let dir = tempfile::tempdir().expect("tempdir");
     let journal = dir.path().join("faithful.journal");
-    write_journal(&journal);
+    write_journal(&journal).expect("write the journal");
     let mut h = harness(small_settings());
     follow(&mut h, &journal);
     assert!(

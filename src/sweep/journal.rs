@@ -142,7 +142,7 @@ impl JournalFile {
                 file.seek(SeekFrom::Start(self.offset))?;
                 let mut bytes = Vec::new();
                 // Only the part after `offset`: `fs::read` would read the whole journal again.
-                file.read_to_end(&mut bytes)?;
+                std::io::Read::read_to_end(&mut file, &mut bytes)?;
                 Ok(bytes)
             })
             .map_err(|e| self.io(e))?;

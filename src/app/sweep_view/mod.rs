@@ -289,7 +289,7 @@ pub fn windows_ui(
         .default_width(520.0)
         .collapsible(false)
         .show(ctx, |ui| {
-            define_ui(ui, form, view.launch.is_some(), ready, commands)
+            define_ui(ui, form, view.launch.is_some(), ready, commands);
         });
     if !open {
         view.show_define = false;

@@ -256,3 +256,57 @@ fn cancel_stops_a_running_sweep_and_no_trial_is_left_running() {
             .any(|t| t.fail_reason.as_deref() == Some("the sweep was cancelled"))
     );
 }
+
+/// "Run on Slurm" runs this program's `sweep --backend slurm` with arguments built from the
+/// window's data and form; with `--dry-run` the CLI checks them and prints the job script.
+#[test]
+fn the_slurm_submission_of_a_window_sweep_is_a_valid_sweep_command() {
+    use density_workbench::app::sweep_view::{SweepForm, slurm};
+    use density_workbench::data::Preset;
+    use density_workbench::run::{DataSourceSpec, RunData, TestSourceSpec};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal = dir.path().join("slurm.journal");
+    let space_file = dir.path().join("slurm.journal.space.toml");
+    let form = SweepForm {
+        workers: 3,
+        ..SweepForm::default()
+    };
+    std::fs::write(
+        &space_file,
+        form.space_text(&density_workbench::nn::TrainConfig::default()),
+    )
+    .expect("space");
+    let recipe = RunData {
+        source: DataSourceSpec::Preset {
+            preset: Preset::Lognormal,
+            params: density_workbench::data::PresetParams {
+                n: 500,
+                noise: 1.0,
+                seed: 2,
+            },
+        },
+        held_out: TestSourceSpec::Split {
+            fraction: 0.5,
+            seed: 0,
+        },
+    };
+    let mut args = slurm::sweep_args(&recipe, &form, &space_file, &journal);
+    args.push("--dry-run".into());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_density-workbench"))
+        .args(&args)
+        .output()
+        .expect("run");
+    let script = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(script.contains("--array=0-2"), "{script}");
+    assert!(
+        script.contains("--worker") && script.contains("preset:lognormal"),
+        "{script}"
+    );
+    assert!(!journal.exists(), "a dry run writes no journal");
+}

@@ -152,3 +152,103 @@ fn follow(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn trial_lines(trial_id: usize, epochs: usize) -> String {
+        let lr = r#"{\"name\": \"FloatDistribution\", \"attributes\": {\"step\": null, \"low\": 0.0001, \"high\": 0.1, \"log\": true}}"#;
+        let mut text = format!(
+            "{{\"op_code\": 4, \"worker_id\": \"w\", \"study_id\": 0, \"datetime_start\": \"x\"}}\n\
+             {{\"op_code\": 5, \"worker_id\": \"w\", \"trial_id\": {trial_id}, \"param_name\": \"lr\", \"param_value_internal\": 0.001, \"distribution\": \"{lr}\"}}\n"
+        );
+        for step in 1..=epochs {
+            text.push_str(&format!("{{\"op_code\": 7, \"worker_id\": \"w\", \"trial_id\": {trial_id}, \"step\": {step}, \"intermediate_value\": 1.25}}\n"));
+        }
+        text.push_str(&format!("{{\"op_code\": 6, \"worker_id\": \"w\", \"trial_id\": {trial_id}, \"state\": 1, \"values\": [1.0]}}\n"));
+        text
+    }
+
+    #[test]
+    fn the_follower_reads_a_journal_then_only_what_is_appended() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("j.log");
+        let mut text = String::from(
+            "{\"op_code\": 0, \"worker_id\": \"w\", \"study_name\": \"s\", \"directions\": [1]}\n",
+        );
+        text.push_str(&trial_lines(0, 3));
+        std::fs::write(&path, text).expect("write");
+        let follower = Follower::start(&path, None, Duration::from_millis(20)).expect("start");
+        let next = || match follower.news.recv_timeout(Duration::from_secs(10)) {
+            Ok(FollowNews::Replay { replay, lines, .. }) => (replay, lines),
+            Ok(FollowNews::Error { message, .. }) => panic!("{message}"),
+            Err(e) => panic!("no news: {e}"),
+        };
+        let (replay, lines) = next();
+        assert_eq!((replay.trials_of(0).len(), lines), (1, 7));
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(trial_lines(1, 2).as_bytes()))
+            .expect("append");
+        let (replay, lines) = next();
+        assert_eq!(
+            (replay.trials_of(0).len(), lines),
+            (2, 12),
+            "only the new lines were added"
+        );
+    }
+
+    /// Measures reading a large journal and following it (`--ignored --nocapture`).
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn measure_following_a_large_journal() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("big.log");
+        let (trials, epochs) = (5_000, 30);
+        let mut text = String::from(
+            "{\"op_code\": 0, \"worker_id\": \"w\", \"study_name\": \"s\", \"directions\": [1]}\n",
+        );
+        for t in 0..trials {
+            text.push_str(&trial_lines(t, epochs));
+        }
+        std::fs::write(&path, &text).expect("write");
+        let start = Instant::now();
+        let mut journal = JournalFile::open(&path).expect("open");
+        let mut replay = Replay::default();
+        let logs = journal.read_new().expect("read");
+        for log in &logs {
+            replay.apply(log);
+        }
+        let read = start.elapsed();
+        let start = Instant::now();
+        let view = super::super::trials::StudyView::from_replay(&replay, None).expect("study");
+        let build = start.elapsed();
+        let start = Instant::now();
+        let copy = Arc::new(replay.clone());
+        let clone = start.elapsed();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(trial_lines(trials, epochs).as_bytes()))
+            .expect("append");
+        let start = Instant::now();
+        for log in &journal.read_new().expect("read") {
+            replay.apply(log);
+        }
+        let incremental = start.elapsed();
+        println!(
+            "{} lines ({:.1} MB), {} trials: first read + replay {:.0} ms, study view {:.0} ms, replay copy {:.0} ms, one appended trial read {:.2} ms",
+            logs.len(),
+            text.len() as f64 / 1e6,
+            view.trials.len(),
+            read.as_secs_f64() * 1e3,
+            build.as_secs_f64() * 1e3,
+            clone.as_secs_f64() * 1e3,
+            incremental.as_secs_f64() * 1e3
+        );
+        drop(copy);
+    }
+}

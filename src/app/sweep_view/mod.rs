@@ -10,7 +10,7 @@ mod ensemble;
 mod follow;
 mod launch;
 mod plots;
-mod slurm;
+pub mod slurm;
 mod table;
 pub mod trials;
 

@@ -202,8 +202,6 @@ fn a_sweep_started_in_the_window_finishes_its_trials_become_runs_and_ensemble() 
     assert!(model.is_ensemble());
     assert!(h.state().drawable_model().is_some(), "drawn over its data");
     let out = dir.path().join("ensemble.json");
-    h.get_by_label("Define…").click();
-    h.run_ok();
     open_dialog(&mut h, "Save model", &out);
     h.get_by_label("Save model").click();
     h.run_ok();

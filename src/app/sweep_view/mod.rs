@@ -284,9 +284,15 @@ pub fn windows_ui(
         return;
     }
     let mut open = true;
+    // Over the main plot's right side: the menu bar and the sweep tab stay visible.
+    let screen = ctx.content_rect();
     egui::Window::new("Define a sweep")
         .open(&mut open)
         .default_width(520.0)
+        .default_pos(egui::pos2(
+            (screen.right() - 580.0).max(screen.left()),
+            screen.top() + 40.0,
+        ))
         .collapsible(false)
         .show(ctx, |ui| {
             define_ui(ui, form, view.launch.is_some(), ready, commands);

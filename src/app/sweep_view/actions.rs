@@ -137,13 +137,16 @@ impl WorkbenchApp {
         let form = self.settings.sweep.clone();
         form.space(&self.settings.config)?;
         let journal = self.journal_for_form()?;
+        // An existing space file is kept (resuming): the CLI refuses a journal of another space.
         let space_file = space_file_of(&journal);
-        crate::export::atomic::write_atomic(
-            &space_file,
-            form.space_text(&self.settings.config).as_bytes(),
-            crate::export::atomic::Overwrite::Refuse,
-        )
-        .map_err(|e| e.to_string())?;
+        if !space_file.exists() {
+            crate::export::atomic::write_atomic(
+                &space_file,
+                form.space_text(&self.settings.config).as_bytes(),
+                crate::export::atomic::Overwrite::Refuse,
+            )
+            .map_err(|e| e.to_string())?;
+        }
         let args = super::slurm::sweep_args(&data.recipe, &form, &space_file, &journal);
         let workdir = journal
             .parent()

@@ -211,6 +211,29 @@ fn a_sweep_started_in_the_window_finishes_its_trials_become_runs_and_ensemble() 
 }
 
 #[test]
+fn a_form_that_does_not_make_a_space_is_refused_naming_the_setting() {
+    let mut settings = small_settings();
+    settings.sweep.params[0].low = 0.0;
+    let mut h = harness(settings);
+    h.get_by_label("Sweep").click();
+    h.run_ok();
+    h.get_by_label("Define…").click();
+    h.run_ok();
+    h.get_by_label("Start sweep").click();
+    h.run_ok();
+    assert!(!h.state().sweep.is_running());
+    let error = h.state().sweep.error.clone().unwrap_or_default();
+    assert!(
+        error.contains("`lr`") && error.contains("above 0"),
+        "{error}"
+    );
+    assert!(
+        h.query_all_by_label_contains("above 0").count() >= 1,
+        "shown in the window"
+    );
+}
+
+#[test]
 fn cancel_stops_a_running_sweep_and_no_trial_is_left_running() {
     let dir = tempfile::tempdir().expect("tempdir");
     let journal = dir.path().join("cancel.journal");

@@ -296,6 +296,9 @@ pub fn windows_ui(
         .collapsible(false)
         .show(ctx, |ui| {
             define_ui(ui, form, view.launch.is_some(), ready, commands);
+            if let Some(error) = &view.error {
+                error_label(ui, error);
+            }
         });
     if !open {
         view.show_define = false;

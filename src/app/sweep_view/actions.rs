@@ -263,9 +263,8 @@ impl SweepView {
     ) -> Result<(), String> {
         let follower = Follower::start(path, wake, POLL_INTERVAL)?;
         self.follower = Some(follower);
-        self.replay = None;
+        self.study_names.clear();
         self.study = None;
-        self.chosen_study = None;
         self.selected = None;
         self.error = None;
         Ok(())

@@ -27,7 +27,6 @@ pub use table::{SortKey, TableSort};
 use super::Command;
 use super::tasks::Task;
 use super::widgets::error_label;
-use crate::sweep::replay::Replay;
 use crate::sweep::{PrunerKind, SamplerKind};
 use follow::Follower;
 use trials::StudyView;
@@ -50,10 +49,8 @@ pub enum SweepAction {
 pub struct SweepView {
     pub(crate) follower: Option<Follower>,
     /// The journal's replay as last read, and the study shown from it.
-    replay: Option<Arc<Replay>>,
+    study_names: Vec<String>,
     pub study: Option<StudyView>,
-    /// The study picked among the journal's (None: its first).
-    chosen_study: Option<String>,
     pub lines: usize,
     pub cut_tail: bool,
     pub error: Option<String>,
@@ -92,12 +89,14 @@ impl SweepView {
         while let Ok(news) = follower.news.try_recv() {
             changed = true;
             match news {
-                follow::FollowNews::Replay {
-                    replay,
+                follow::FollowNews::Study {
+                    study,
+                    study_names,
                     lines,
                     cut_tail,
                 } => {
-                    self.replay = Some(replay);
+                    self.study = study;
+                    self.study_names = study_names;
                     self.lines = lines;
                     self.cut_tail = cut_tail;
                     self.error = None;
@@ -109,20 +108,10 @@ impl SweepView {
                 }
             }
         }
-        if changed {
-            self.rebuild();
-        }
         if fatal {
             self.follower = None;
         }
         changed
-    }
-
-    fn rebuild(&mut self) {
-        self.study = self
-            .replay
-            .as_ref()
-            .and_then(|r| StudyView::from_replay(r, self.chosen_study.as_deref()));
     }
 
     pub fn is_following(&self) -> bool {
@@ -134,10 +123,7 @@ impl SweepView {
     }
 
     fn study_names(&self) -> Vec<String> {
-        self.replay
-            .as_ref()
-            .map(|r| r.study_names())
-            .unwrap_or_default()
+        self.study_names.clone()
     }
 }
 
@@ -172,9 +158,10 @@ pub fn sweep_ui(ui: &mut Ui, view: &mut SweepView, commands: &mut Vec<Command>) 
                 .show_ui(ui, |ui| {
                     for name in names {
                         if ui.selectable_label(name == current, &name).clicked() {
-                            view.chosen_study = Some(name);
                             view.selected = None;
-                            view.rebuild();
+                            if let Some(follower) = &view.follower {
+                                follower.choose_study(name);
+                            }
                         }
                     }
                 });

@@ -39,6 +39,8 @@ pub enum Command {
     ClearRuns,
     /// File menu: models, predictions, figures, experiments.
     File(FileAction),
+    /// The sweep tab: follow, start, cancel; ensembles of ticked runs.
+    Sweep(super::sweep_view::SweepAction),
 }
 
 impl WorkbenchApp {
@@ -110,6 +112,7 @@ impl WorkbenchApp {
                 self.view_job = None;
             }
             Command::RestoreRun(id) => self.restore_run(id),
+            Command::Sweep(action) => self.apply_sweep(action),
             Command::DeleteRun(id) => {
                 self.settings.runs.retain(|r| r.id() != id);
                 if let Some(store) = &self.run_store {

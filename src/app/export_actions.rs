@@ -182,6 +182,7 @@ impl WorkbenchApp {
             Dialog::ExportFigure => self.export_figure(path),
             Dialog::OpenExperiment => self.open_experiment(&path),
             Dialog::SaveExperiment => self.save_experiment(path),
+            Dialog::OpenSweepJournal => self.open_sweep_journal(&path),
         };
         if let Err(error) = result {
             self.files.error(error);
@@ -231,10 +232,19 @@ impl WorkbenchApp {
             return Err("no model yet: train one (or open a model file) first".into());
         };
         let training = self.training_record(&model);
+        // An ensemble made in the window is written with each member's run record.
+        let members = self
+            .sweep
+            .ensemble
+            .as_ref()
+            .filter(|(m, _)| Arc::ptr_eq(m, &model) && model.is_ensemble())
+            .map(|(_, records)| records.clone());
         let producer: Producer = Box::new(move || {
-            Ok(ModelFile::from_model(&model, training)
-                .to_json()
-                .into_bytes())
+            Ok(match members {
+                Some(records) => crate::export::ensemble_json(&model, records, None),
+                None => ModelFile::from_model(&model, training).to_json(),
+            }
+            .into_bytes())
         });
         self.spawn_write("model".into(), path, Overwrite::Refuse, producer);
         Ok(())

@@ -17,7 +17,7 @@ pub fn menu_bar_ui(ui: &mut Ui, files: &FileUi, commands: &mut Vec<Command>) {
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button("File", |ui| {
             for (i, dialog) in Dialog::ALL.into_iter().enumerate() {
-                if i == 2 || i == 4 {
+                if i == 2 || i == 4 || i == 6 {
                     ui.separator();
                 }
                 let mut button = egui::Button::new(dialog.menu_label());
@@ -238,6 +238,9 @@ fn dialog_ui(
         }
         Dialog::SaveExperiment => {
             ui.label("Saves the data source (preset and parameters, or file path, SHA-256 and columns), the split, the settings and the runs table.");
+        }
+        Dialog::OpenSweepJournal => {
+            ui.label("Follows an Optuna journal written by `density-workbench sweep` (here or on Slurm), by the window or by Optuna: the Sweep tab shows its trials and updates as they finish.");
         }
     }
     ui.add_space(4.0);

@@ -21,16 +21,18 @@ pub enum Dialog {
     ExportFigure,
     OpenExperiment,
     SaveExperiment,
+    OpenSweepJournal,
 }
 
 impl Dialog {
-    pub const ALL: [Dialog; 6] = [
+    pub const ALL: [Dialog; 7] = [
         Dialog::OpenModel,
         Dialog::SaveModel,
         Dialog::ExportPredictions,
         Dialog::ExportFigure,
         Dialog::OpenExperiment,
         Dialog::SaveExperiment,
+        Dialog::OpenSweepJournal,
     ];
 
     /// The menu entry.
@@ -42,6 +44,7 @@ impl Dialog {
             Dialog::ExportFigure => "Export figure…",
             Dialog::OpenExperiment => "Open experiment…",
             Dialog::SaveExperiment => "Save experiment…",
+            Dialog::OpenSweepJournal => "Open sweep journal…",
         }
     }
 
@@ -54,6 +57,7 @@ impl Dialog {
             Dialog::ExportFigure => "Export a figure",
             Dialog::OpenExperiment => "Open an experiment file",
             Dialog::SaveExperiment => "Save the experiment",
+            Dialog::OpenSweepJournal => "Follow a sweep's journal",
         }
     }
 
@@ -66,11 +70,15 @@ impl Dialog {
             Dialog::ExportFigure => "Export figure",
             Dialog::OpenExperiment => "Open experiment",
             Dialog::SaveExperiment => "Save experiment",
+            Dialog::OpenSweepJournal => "Follow journal",
         }
     }
 
     pub fn writes(self) -> bool {
-        !matches!(self, Dialog::OpenModel | Dialog::OpenExperiment)
+        !matches!(
+            self,
+            Dialog::OpenModel | Dialog::OpenExperiment | Dialog::OpenSweepJournal
+        )
     }
 
     /// (filter name, extensions) for the system dialog.
@@ -80,6 +88,7 @@ impl Dialog {
             Dialog::ExportPredictions => ("CSV", &["csv"]),
             Dialog::ExportFigure => ("Figure (PNG or SVG)", &["png", "svg"]),
             Dialog::OpenExperiment | Dialog::SaveExperiment => ("Experiment (JSON)", &["json"]),
+            Dialog::OpenSweepJournal => ("Optuna journal", &["log", "journal", "jsonl"]),
         }
     }
 }
@@ -160,6 +169,8 @@ pub struct ExportSettings {
     /// Resolution in dots per inch; 0 = automatic (the height over 5 inches).
     pub figure_dpi: f64,
     pub experiment_path: String,
+    /// The sweep journal to follow.
+    pub journal_path: String,
 }
 
 impl Default for ExportSettings {
@@ -174,6 +185,7 @@ impl Default for ExportSettings {
             figure_height_px: 1000,
             figure_dpi: 0.0,
             experiment_path: "experiment.json".into(),
+            journal_path: String::new(),
         }
     }
 }
@@ -185,6 +197,7 @@ impl ExportSettings {
             Dialog::ExportPredictions => &mut self.predictions_path,
             Dialog::ExportFigure => &mut self.figure_path,
             Dialog::OpenExperiment | Dialog::SaveExperiment => &mut self.experiment_path,
+            Dialog::OpenSweepJournal => &mut self.journal_path,
         }
     }
 }

@@ -22,6 +22,8 @@ pub struct LaunchOptions {
     /// Where runs' weights are kept between launches (`DW_RUN_STORE`; the window uses its
     /// storage folder's `runs/`; none: weights live only while the window is open).
     pub run_store: Option<std::path::PathBuf>,
+    /// Follow this sweep journal in the Sweep tab from the start (`DW_SWEEP_JOURNAL=path`).
+    pub sweep_journal: Option<std::path::PathBuf>,
 }
 
 impl LaunchOptions {
@@ -40,6 +42,7 @@ impl LaunchOptions {
                 .ok()
                 .and_then(|name| Preset::from_name(&name)),
             run_store: std::env::var_os("DW_RUN_STORE").map(Into::into),
+            sweep_journal: std::env::var_os("DW_SWEEP_JOURNAL").map(Into::into),
         }
     }
 }

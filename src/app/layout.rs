@@ -8,7 +8,7 @@ use super::state::{BottomTab, RunStatus, Settings, ViewSettings};
 const COMPACT_WIDTH: f32 = 1150.0;
 use super::{
     WorkbenchApp, data_panel, diagnostics_view, file_menu, frame_pacing, loss_plot, main_plot,
-    model_panel, posterior_plot, runs, scenarios_view, shortcuts, train_panel,
+    model_panel, posterior_plot, runs, scenarios_view, shortcuts, sweep_view, train_panel,
 };
 
 impl WorkbenchApp {
@@ -47,6 +47,7 @@ impl WorkbenchApp {
             diagnostics,
             diagnostics_job,
             scenarios,
+            sweep,
             ..
         } = self;
         let computing_diagnostics = diagnostics_job.is_some();
@@ -126,6 +127,7 @@ impl WorkbenchApp {
                         BottomTab::Scenarios => scenarios_tab(ui, settings),
                         BottomTab::Runs => runs(ui, settings, commands),
                         BottomTab::Posterior => posterior(ui, &mut settings.view),
+                        BottomTab::Sweep => sweep_view::sweep_ui(ui, sweep, commands),
                     }
                 } else {
                     egui::Panel::right("runs")
@@ -138,6 +140,7 @@ impl WorkbenchApp {
                         match settings.view.bottom_tab {
                             BottomTab::Diagnostics => diagnostics_tab(ui, settings),
                             BottomTab::Scenarios => scenarios_tab(ui, settings),
+                            BottomTab::Sweep => sweep_view::sweep_ui(ui, sweep, commands),
                             _ => loss(ui, settings),
                         }
                     });
@@ -184,6 +187,14 @@ impl WorkbenchApp {
             &self.files,
             &mut self.settings.export,
             self.settings.runs.len(),
+            &mut self.commands,
+        );
+        let ready = self.sweep_ready();
+        sweep_view::windows_ui(
+            ui.ctx(),
+            &mut self.sweep,
+            &mut self.settings.sweep,
+            ready,
             &mut self.commands,
         );
 

@@ -36,6 +36,7 @@ mod scenarios_view;
 mod shortcuts;
 mod shown;
 pub mod state;
+pub mod sweep_view;
 mod tasks;
 mod train_panel;
 mod widgets;
@@ -110,6 +111,8 @@ pub struct WorkbenchApp {
     autotrain_started: bool,
     wake: Option<crate::worker::WakeFn>,
     pacer: frame_pacing::FramePacer,
+    /// The sweep tab: a followed journal, a running sweep.
+    pub sweep: sweep_view::SweepView,
 }
 
 impl WorkbenchApp {
@@ -160,6 +163,7 @@ impl WorkbenchApp {
             frame_started: None,
             wake: None,
             pacer,
+            sweep: Default::default(),
         };
         if app.settings.data.source == SourceKind::File
             && app.settings.data.csv_path.trim().is_empty()
@@ -218,6 +222,7 @@ impl WorkbenchApp {
         self.poll_view_job();
         self.poll_best_nll();
         self.poll_file_jobs();
+        self.poll_sweep(ctx);
         self.sync_diagnostics();
         self.sync_scenarios();
         self.sync_view();

@@ -25,6 +25,15 @@ pub fn runs_ui(
         if !runs.is_empty() && ui.small_button("Clear all").clicked() {
             commands.push(Command::ClearRuns);
         }
+        let ticked = runs.iter().filter(|r| r.overlay).count();
+        if ui
+            .add_enabled(ticked >= 2, egui::Button::new("Ensemble").small())
+            .on_hover_text("One model from the ticked runs: the uniform mixture of their predictive distributions (Save model writes it)")
+            .on_disabled_hover_text("Tick two or more runs to combine them")
+            .clicked()
+        {
+            commands.push(Command::Sweep(super::sweep_view::SweepAction::EnsembleTicked));
+        }
     });
     if runs.is_empty() {
         ui.label(RichText::new("Finished and stopped runs appear here.").weak());

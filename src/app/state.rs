@@ -127,22 +127,25 @@ pub enum BottomTab {
     Posterior,
     Diagnostics,
     Scenarios,
+    Sweep,
 }
 
 impl BottomTab {
     /// The compact layout's tabs.
-    pub const ALL: [BottomTab; 5] = [
+    pub const ALL: [BottomTab; 6] = [
         BottomTab::Loss,
         BottomTab::Diagnostics,
         BottomTab::Scenarios,
         BottomTab::Runs,
         BottomTab::Posterior,
+        BottomTab::Sweep,
     ];
     /// The wide layout's tabs (runs and posterior have panels of their own there).
-    pub const WIDE: [BottomTab; 3] = [
+    pub const WIDE: [BottomTab; 4] = [
         BottomTab::Loss,
         BottomTab::Diagnostics,
         BottomTab::Scenarios,
+        BottomTab::Sweep,
     ];
 
     pub fn label(self) -> &'static str {
@@ -152,6 +155,7 @@ impl BottomTab {
             BottomTab::Posterior => "Posterior",
             BottomTab::Diagnostics => "Diagnostics",
             BottomTab::Scenarios => "Scenarios",
+            BottomTab::Sweep => "Sweep",
         }
     }
 }
@@ -202,6 +206,8 @@ pub struct Settings {
     pub next_run_id: u64,
     /// Paths and options of the File menu's dialogs.
     pub export: ExportSettings,
+    /// The sweep tab's form.
+    pub sweep: super::sweep_view::SweepForm,
 }
 
 impl Default for Settings {
@@ -215,6 +221,7 @@ impl Default for Settings {
             runs_table: Default::default(),
             next_run_id: 1,
             export: Default::default(),
+            sweep: Default::default(),
         }
     }
 }

@@ -24,6 +24,11 @@ impl CancelFlag {
     fn cancel(&self) {
         self.0.store(true, Ordering::Relaxed);
     }
+
+    /// The flag itself, for core code that takes an `AtomicBool` (the sweep runner).
+    pub fn as_atomic(&self) -> &AtomicBool {
+        &self.0
+    }
 }
 
 /// What [`Task::poll`] found.

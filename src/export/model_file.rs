@@ -353,6 +353,17 @@ pub fn save_ensemble(
     sweep: Option<serde_json::Value>,
     overwrite: Overwrite,
 ) -> Result<(), ModelFileError> {
+    let json = ensemble_json(model, training, sweep);
+    write_atomic(path, json.as_bytes(), overwrite)?;
+    Ok(())
+}
+
+/// The text of an ensemble file (see [`save_ensemble`]).
+pub fn ensemble_json(
+    model: &Model,
+    training: Vec<Option<RunSummary>>,
+    sweep: Option<serde_json::Value>,
+) -> String {
     let mut training = training.into_iter();
     let file = EnsembleFile {
         format: ENSEMBLE_FORMAT_NAME.into(),
@@ -365,9 +376,7 @@ pub fn save_ensemble(
         sweep,
     };
     // Serialising plain data with string keys cannot fail.
-    let json = serde_json::to_string_pretty(&file).unwrap_or_default();
-    write_atomic(path, json.as_bytes(), overwrite)?;
-    Ok(())
+    serde_json::to_string_pretty(&file).unwrap_or_default()
 }
 
 fn ensemble_from_text(text: &str, path: &str) -> Result<(Model, ModelFile), ModelFileError> {

@@ -1,7 +1,9 @@
 //! The journal file, as Optuna's `JournalFileBackend` keeps it: one JSON object per line,
 //! only ever appended to (under the lock of [`super::lock`], then flushed to disk), and read
 //! from where the last read stopped. A last line without its newline is another writer's
-//! line in progress or a write cut by a crash: it is left unread, as Optuna does.
+//! line in progress or a write cut by a crash: it is left unread, as Optuna does. Transient
+//! file system errors are retried with back-off ([`super::retry`]); a line is written once,
+//! never twice: after a write that went through, only the flush to disk is retried.
 
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -11,6 +13,7 @@ use serde_json::Value;
 
 use super::lock;
 use super::pyjson::{self, COMPACT};
+use super::retry::Backoff;
 
 /// Optuna's `JournalOperation` codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,15 +85,26 @@ pub struct JournalFile {
     /// Seconds spent appending (lock, write, fsync) and reading.
     pub io_secs: f64,
     pub lines_written: usize,
+    /// How transient file system errors are retried (30 s by default).
+    pub backoff: Backoff,
 }
 
 impl JournalFile {
     /// Opens (creating an empty file if there is none; never truncating).
     pub fn open(path: &Path) -> Result<JournalFile, JournalError> {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
+        JournalFile::open_with(path, Backoff::default())
+    }
+
+    /// [`JournalFile::open`] with its own retry budget (a window following a journal must
+    /// not wait 30 s for a file that was deleted).
+    pub fn open_with(path: &Path, backoff: Backoff) -> Result<JournalFile, JournalError> {
+        backoff
+            .run(|| {
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+            })
             .map_err(|error| JournalError::Io {
                 path: path.to_path_buf(),
                 error,
@@ -103,6 +117,7 @@ impl JournalFile {
             skipped_lines: Vec::new(),
             io_secs: 0.0,
             lines_written: 0,
+            backoff,
         })
     }
 
@@ -120,12 +135,17 @@ impl JournalFile {
     /// The complete lines appended since the last call, parsed.
     pub fn read_new(&mut self) -> Result<Vec<Value>, JournalError> {
         let start = Instant::now();
-        let mut file = std::fs::File::open(&self.path).map_err(|e| self.io(e))?;
-        file.seek(SeekFrom::Start(self.offset))
+        let bytes = self
+            .backoff
+            .run(|| {
+                let mut file = std::fs::File::open(&self.path)?;
+                file.seek(SeekFrom::Start(self.offset))?;
+                let mut bytes = Vec::new();
+                // Only the part after `offset`: `fs::read` would read the whole journal again.
+                std::io::Read::read_to_end(&mut file, &mut bytes)?;
+                Ok(bytes)
+            })
             .map_err(|e| self.io(e))?;
-        let mut bytes = Vec::new();
-        // Only the part after `offset`: `fs::read` would read the whole journal again.
-        std::io::Read::read_to_end(&mut file, &mut bytes).map_err(|e| self.io(e))?;
         let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         self.cut_tail = complete < bytes.len();
         let mut logs = Vec::new();
@@ -190,30 +210,43 @@ impl JournalFile {
             return Ok(true);
         }
         let start = Instant::now();
-        let _guard = lock::acquire(&self.path)?;
+        let _guard = lock::acquire_with(&self.path, self.backoff)?;
         // A cut last line keeps the length ahead of the read position; such a file is
         // appended to as before.
         if only_if_unchanged && !self.cut_tail {
-            let len = std::fs::metadata(&self.path).map_err(|e| self.io(e))?.len();
+            let len = self
+                .backoff
+                .run(|| std::fs::metadata(&self.path))
+                .map_err(|e| self.io(e))?
+                .len();
             if len != self.offset {
                 self.io_secs += start.elapsed().as_secs_f64();
                 return Ok(false);
             }
         }
-        let mut file = std::fs::OpenOptions::new()
-            .append(true)
-            .open(&self.path)
-            .map_err(|e| self.io(e))?;
-        let mut text = String::new();
-        if ends_without_newline(&self.path).map_err(|e| self.io(e))? {
-            text.push('\n');
-        }
+        let mut lines = String::new();
         for log in logs {
-            text.push_str(&log.line(worker_id));
-            text.push('\n');
+            lines.push_str(&log.line(worker_id));
+            lines.push('\n');
         }
-        file.write_all(text.as_bytes()).map_err(|e| self.io(e))?;
-        file.sync_data().map_err(|e| self.io(e))?;
+        // A write that failed part-way left a cut line: the next try ends it with a newline
+        // first, so the lines are whole once (the cut copy is skipped on reading).
+        let file = self
+            .backoff
+            .run(|| {
+                let mut file = std::fs::OpenOptions::new().append(true).open(&self.path)?;
+                let text = if ends_without_newline(&self.path)? {
+                    format!("\n{lines}")
+                } else {
+                    lines.clone()
+                };
+                file.write_all(text.as_bytes())?;
+                Ok(file)
+            })
+            .map_err(|e| self.io(e))?;
+        self.backoff
+            .run(|| file.sync_data())
+            .map_err(|e| self.io(e))?;
         self.lines_written += logs.len();
         self.io_secs += start.elapsed().as_secs_f64();
         Ok(true)
@@ -303,6 +336,7 @@ pub fn as_float(value: &Value) -> Option<f64> {
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::time::Duration;
 
     #[test]
     fn appends_lines_and_reads_only_complete_ones() {
@@ -352,6 +386,96 @@ mod tests {
         assert!(
             err.contains("line 1") && err.contains("not an Optuna journal"),
             "{err}"
+        );
+    }
+
+    fn study_log(name: &str) -> Log {
+        Log::new(
+            Op::CreateStudy,
+            vec![("study_name", json!(name)), ("directions", json!([1]))],
+        )
+    }
+
+    #[test]
+    fn appends_from_several_writers_survive_the_directory_going_away_and_coming_back() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let dir = root.path().join("shared");
+        let away = root.path().join("shared-unmounted");
+        std::fs::create_dir(&dir).expect("mkdir");
+        let path = dir.join("j.log");
+        JournalFile::open(&path).expect("create");
+        let (writers, lines_each) = (3, 40);
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for w in 0..writers {
+                let (path, done) = (&path, &done);
+                s.spawn(move || {
+                    let mut journal = JournalFile::open(path).expect("open");
+                    for i in 0..lines_each {
+                        journal
+                            .append(&[study_log(&format!("w{w}-{i}"))], "w")
+                            .expect("append survives the outage");
+                        if i % 8 == 0 {
+                            journal.read_new().expect("read survives the outage");
+                        }
+                    }
+                    done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                });
+            }
+            // The file system goes away (ENOENT for the journal and its lock) and comes back,
+            // again and again, while the writers work.
+            let mut outages = 0;
+            while done.load(std::sync::atomic::Ordering::SeqCst) < writers {
+                if std::fs::rename(&dir, &away).is_ok() {
+                    outages += 1;
+                    std::thread::sleep(Duration::from_millis(30));
+                    std::fs::rename(&away, &dir).expect("back");
+                }
+                std::thread::sleep(Duration::from_millis(15));
+            }
+            assert!(outages > 0, "the directory went away at least once");
+        });
+        let mut reader = JournalFile::open(&path).expect("open");
+        let mut names: Vec<String> = reader
+            .read_new()
+            .expect("read")
+            .iter()
+            .filter_map(|v| v["study_name"].as_str().map(str::to_owned))
+            .collect();
+        assert_eq!(names.len(), writers * lines_each, "every line written once");
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), writers * lines_each, "and none twice");
+        assert!(reader.skipped_lines.is_empty() && !reader.cut_tail);
+    }
+
+    #[test]
+    fn an_outage_longer_than_the_budget_is_one_clear_error_naming_the_file() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let dir = root.path().join("shared");
+        std::fs::create_dir(&dir).expect("mkdir");
+        let path = dir.join("j.log");
+        let mut journal = JournalFile::open(&path).expect("create");
+        journal.backoff = Backoff {
+            first_pause: Duration::from_millis(1),
+            max_pause: Duration::from_millis(20),
+            total: Duration::from_millis(200),
+        };
+        std::fs::rename(&dir, root.path().join("gone")).expect("away");
+        let started = Instant::now();
+        let error = journal
+            .append(&[study_log("s")], "w")
+            .expect_err("the directory stays away")
+            .to_string();
+        assert!(started.elapsed() >= Duration::from_millis(150), "it waited");
+        assert!(
+            error.contains("j.log") && error.contains("still failing after"),
+            "{error}"
+        );
+        let error = journal.read_new().expect_err("no file").to_string();
+        assert!(
+            error.contains("j.log") && error.contains("still failing"),
+            "{error}"
         );
     }
 

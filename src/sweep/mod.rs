@@ -9,6 +9,7 @@ pub mod optuna_distribution;
 pub mod pruner;
 pub mod pyjson;
 pub mod replay;
+pub mod retry;
 pub mod runner;
 pub mod sampler;
 pub mod settings;
@@ -20,7 +21,10 @@ pub mod values;
 
 pub use pruner::PrunerKind;
 pub use replay::{TrialRecord, TrialState};
-pub use runner::{RunStats, SweepData, SweepOptions, TrainedTrial, TrialEvent, retrain, run_sweep};
+pub use runner::{
+    RunStats, SweepData, SweepOptions, TrainedTrial, TrialEvent, retrain, run_sweep,
+    run_sweep_until,
+};
 pub use sampler::SamplerKind;
 pub use space::{Distribution, ParamValue, Params, Space, SpaceError};
 pub use study::Study;

@@ -12,7 +12,9 @@ pub const MEDIAN_STARTUP_TRIALS: usize = 5;
 /// SuccessiveHalvingPruner's `reduction_factor`.
 pub const ASHA_REDUCTION_FACTOR: i64 = 4;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum PrunerKind {
     None,

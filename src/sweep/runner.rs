@@ -7,6 +7,7 @@
 //! on the seed and `parallel`, never on timing, and the same seed gives the same trials.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -112,6 +113,9 @@ pub fn base_config(seed: u64) -> TrainConfig {
     }
 }
 
+/// Why a trial stopped when the sweep was cancelled.
+pub const CANCELLED: &str = "the sweep was cancelled";
+
 /// Trains trials until the study has `options.trials` (or the grid is exhausted).
 pub fn run_sweep(
     study: &mut Study,
@@ -119,6 +123,26 @@ pub fn run_sweep(
     data: &SweepData<'_>,
     worker_prefix: &str,
     on_trial: &(dyn Fn(&TrialEvent) + Sync),
+) -> Result<RunStats, JournalError> {
+    run_sweep_until(
+        study,
+        options,
+        data,
+        worker_prefix,
+        on_trial,
+        &AtomicBool::new(false),
+    )
+}
+
+/// [`run_sweep`] that stops when `cancel` is set: no new trial starts, and running ones end
+/// after their current epoch, marked FAIL with the reason [`CANCELLED`] (never left RUNNING).
+pub fn run_sweep_until(
+    study: &mut Study,
+    options: &SweepOptions,
+    data: &SweepData<'_>,
+    worker_prefix: &str,
+    on_trial: &(dyn Fn(&TrialEvent) + Sync),
+    cancel: &AtomicBool,
 ) -> Result<RunStats, JournalError> {
     let start = Instant::now();
     let grid =
@@ -144,6 +168,7 @@ pub fn run_sweep(
                 finished: &finished,
                 models: &models,
                 on_trial,
+                cancel,
             };
             scope.spawn(move || worker.run());
         }
@@ -169,6 +194,7 @@ struct Worker<'a, 's> {
     finished: &'a Condvar,
     models: &'a Mutex<BTreeMap<usize, TrainedTrial>>,
     on_trial: &'a (dyn Fn(&TrialEvent) + Sync),
+    cancel: &'a AtomicBool,
 }
 
 /// A trial this worker has created, with the settings it will train.
@@ -222,7 +248,8 @@ impl<'s> Worker<'_, 's> {
         shared.study.sync()?;
         let full = shared.study.counted_trials() >= options.trials
             || shared.failed_this_run >= options.trials
-            || shared.error.is_some();
+            || shared.error.is_some()
+            || self.cancel.load(Ordering::Relaxed);
         if full {
             return Ok(None);
         }
@@ -355,6 +382,10 @@ impl<'s> Worker<'_, 's> {
         let mut rungs = BTreeMap::new();
         let mut pruned = false;
         while !trainer.is_finished() {
+            if self.cancel.load(Ordering::Relaxed) {
+                self.write(&pending)?;
+                return fail(CANCELLED.into(), trainer.epochs_done());
+            }
             let Some(record) = trainer.run_epoch() else {
                 break;
             };

@@ -14,7 +14,9 @@ use super::space::{Distribution, ParamValue, Params, Space};
 /// Points per `uniform` / `log_uniform` range in a grid.
 pub const GRID_POINTS_PER_RANGE: usize = 5;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum SamplerKind {
     Tpe,

@@ -4,7 +4,7 @@
 
 use super::values::{Distribution, ParamValue};
 use crate::nn::head::MAX_COMPONENTS;
-use crate::nn::{Activation, Head, LayerSpec, TrainConfig};
+use crate::nn::{Activation, Head, LayerSpec, LrSchedule, TrainConfig};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SettingKind {
@@ -20,6 +20,8 @@ pub enum SettingKind {
     Hidden,
     /// `bernoulli`, `normal`, `mixture` or `mixture:K`.
     Head,
+    /// A learning-rate schedule as `train --schedule` takes it (`cosine:warmup=2`).
+    Schedule,
 }
 
 pub struct Setting {
@@ -73,6 +75,14 @@ impl Setting {
             name: "seed",
             kind: SettingKind::Int { min: 0 },
         },
+        Setting {
+            name: "weight_decay",
+            kind: SettingKind::NonNegativeFloat,
+        },
+        Setting {
+            name: "schedule",
+            kind: SettingKind::Schedule,
+        },
     ];
 
     pub fn find(name: &str) -> Option<&'static Setting> {
@@ -97,9 +107,16 @@ impl SettingKind {
             (SettingKind::Activation, ParamValue::Str(s)) => parse_activation(s).map(|_| ()),
             (SettingKind::Hidden, ParamValue::Str(s)) => TrainConfig::parse_hidden(s).map(|_| ()),
             (SettingKind::Head, ParamValue::Str(s)) => parse_head(s).map(|_| ()),
-            (SettingKind::Activation | SettingKind::Hidden | SettingKind::Head, v) => {
-                Err(format!("needs a string, not {v}"))
-            }
+            (SettingKind::Schedule, ParamValue::Str(s)) => LrSchedule::parse(s)
+                .map(|_| ())
+                .map_err(|e| format!("schedule \"{s}\": {e}")),
+            (
+                SettingKind::Activation
+                | SettingKind::Hidden
+                | SettingKind::Head
+                | SettingKind::Schedule,
+                v,
+            ) => Err(format!("needs a string, not {v}")),
         }
     }
 
@@ -210,6 +227,10 @@ impl TrialSettings {
             "components" => self.components = Some(int()),
             "sigma_floor" => self.config.sigma_floor = float(),
             "seed" => self.config.seed = int() as u64,
+            "weight_decay" => self.config.weight_decay = float(),
+            "schedule" => {
+                self.config.schedule = LrSchedule::parse(text()).map_err(|e| e.to_string())?;
+            }
             _ => return Err(format!("setting `{name}` has no effect yet")),
         }
         Ok(())

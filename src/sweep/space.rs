@@ -349,6 +349,27 @@ activation = { choice = ["relu", "tanh"] }
     }
 
     #[test]
+    fn weight_decay_and_schedule_can_be_searched() {
+        let text = "epochs = 4\n[search]\nweight_decay = { log_uniform = [1e-5, 1e-2] }\nschedule = { choice = [\"constant\", \"cosine:warmup=1\"] }\n";
+        let space = Space::parse(text, "space.toml").expect("valid");
+        let params: Params = [
+            ("weight_decay".to_string(), ParamValue::Float(1e-3)),
+            ("schedule".into(), ParamValue::Str("cosine:warmup=1".into())),
+        ]
+        .into();
+        let config = space
+            .config(&params, TrainConfig::default())
+            .expect("config");
+        assert_eq!(config.weight_decay, 1e-3);
+        assert_eq!(
+            config.schedule,
+            crate::nn::LrSchedule::parse("cosine:warmup=1").expect("schedule")
+        );
+        let e = error("[search]\nschedule = { choice = [\"constant\", \"linear\"] }\n");
+        assert!(e.contains("line 2") && e.contains("linear"), "{e}");
+    }
+
+    #[test]
     fn malformed_spaces_name_the_line_and_setting() {
         let e = error("epochs = 3\n[search]\nlearning_rate = { uniform = [0.1, 1] }\n");
         assert!(

@@ -132,8 +132,10 @@ impl WorkbenchApp {
             return;
         };
         let view = &self.settings.view;
-        let mut rows = vec![state::x_star_row(data, view, classifier)];
-        rows.extend(view.pinned.iter().cloned());
+        let current = state::x_star_row(data, view, classifier);
+        // A pin at the current x* is listed once, as the current x*.
+        let mut rows = vec![current.clone()];
+        rows.extend(view.pinned.iter().filter(|r| **r != current).cloned());
         let key = ScenarioKey {
             model_id: self.session.model_id,
             data_generation: data.generation,
@@ -228,16 +230,16 @@ pub fn scenarios_ui(
         ui.label("Train a model (or restore a run) to compare its predictives at several inputs.");
         return;
     }
-    let scenarios = match state.done.as_ref().map(|(_, r)| r) {
+    let (key, scenarios) = match state.done.as_ref() {
+        Some((key, Ok(s))) => (key, s),
+        Some((_, Err(e))) => {
+            super::widgets::error_label(ui, e);
+            return;
+        }
         None => {
             ui.label("Computing the scenarios…");
             return;
         }
-        Some(Err(e)) => {
-            super::widgets::error_label(ui, e);
-            return;
-        }
-        Some(Ok(s)) => s,
     };
     if view.pinned.is_empty() {
         ui.label(
@@ -245,18 +247,22 @@ pub fn scenarios_ui(
                 .weak(),
         );
     }
+    let pinned: Vec<bool> = key.rows.iter().map(|r| view.pinned.contains(r)).collect();
     let mut remove = None;
-    scenario_table_ui(ui, scenarios, &mut remove);
-    if let Some(i) = remove {
-        // Row 0 is the current x*; pins follow.
-        if i >= 1 && i - 1 < view.pinned.len() {
-            view.pinned.remove(i - 1);
-        }
+    scenario_table_ui(ui, scenarios, &pinned, &mut remove);
+    if let Some(row) = remove.and_then(|i| key.rows.get(i)) {
+        view.pinned.retain(|p| p != row);
     }
     scenario_plot_ui(ui, scenarios, view.scenarios_cdf, &data.train.y_name);
 }
 
-fn scenario_table_ui(ui: &mut Ui, scenarios: &[Scenario], remove: &mut Option<usize>) {
+/// `pinned[i]`: scenario i is a pin (and gets an "unpin" button).
+fn scenario_table_ui(
+    ui: &mut Ui,
+    scenarios: &[Scenario],
+    pinned: &[bool],
+    remove: &mut Option<usize>,
+) {
     let (header, rows) = table(scenarios);
     egui::ScrollArea::horizontal()
         .id_salt("scenario table")
@@ -271,7 +277,7 @@ fn scenario_table_ui(ui: &mut Ui, scenarios: &[Scenario], remove: &mut Option<us
                     }
                     ui.end_row();
                     for (i, row) in rows.iter().enumerate() {
-                        if i == 0 {
+                        if !pinned.get(i).copied().unwrap_or(false) {
                             ui.label("");
                         } else if ui
                             .small_button("unpin")

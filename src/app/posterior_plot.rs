@@ -249,7 +249,10 @@ fn density_ui(ui: &mut Ui, s: &DensitySummary, hdr: Option<&PredictiveSummary>) 
             match hdr {
                 Some(summary) => {
                     for (name, value) in super::scenarios_view::hdr_rows(&summary.levels) {
-                        row(ui, &name, value, None);
+                        // Wrapped: a multimodal HDR's intervals must not widen the panel.
+                        ui.label(name);
+                        ui.add(egui::Label::new(value).wrap());
+                        ui.end_row();
                     }
                 }
                 None => row(ui, "HDRs", "…".into(), None),

@@ -39,13 +39,15 @@ good = table([
 ])
 fits.HDUList([fits.PrimaryHDU(), good]).writeto(out / "faithful.fits", overwrite=True)
 
-# mixed: a text column, a vector column, an integer column with TNULL, a float32 with NaN
+# mixed: a text column, a vector column, an integer column with TNULL, a float32 with NaN,
+# a logical column
 n = 4
 mixed = table([
     fits.Column(name="name", format="8A", array=np.array(["a", "b", "c", "d"])),
     fits.Column(name="vec", format="3D", array=np.arange(3 * n, dtype=np.float64).reshape(n, 3)),
     fits.Column(name="count", format="I", null=-1, array=np.array([3, -1, 5, 6], dtype=np.int16)),
     fits.Column(name="flux", format="E", array=np.array([1.5, 2.5, np.nan, 4.0], dtype=np.float32)),
+    fits.Column(name="flag", format="L", array=np.array([True, False, True, True])),
     fits.Column(name="y", format="D", array=np.array([0.1, 0.2, 0.3, 0.5])),
 ])
 fits.HDUList([fits.PrimaryHDU(), mixed]).writeto(out / "mixed.fits", overwrite=True)

@@ -211,7 +211,9 @@ fn bad_parquet_files_name_the_file_and_the_problem() {
 fn fits_non_numeric_columns_fail_only_when_selected() {
     let path = dataset("formats/mixed.fits");
     let t = load_table(&path).unwrap();
-    assert_eq!(t.names, vec!["name", "vec", "count", "flux", "y"]);
+    assert_eq!(t.names, vec!["name", "vec", "count", "flux", "flag", "y"]);
+    // logical values are 0/1, as Parquet booleans
+    assert_eq!(t.column(4).values(), &[1.0, 0.0, 1.0, 1.0]);
     let msg = |x: &[&str], policy| t.select(&roles(x, "y"), policy).unwrap_err().to_string();
     let file = path.display().to_string();
     assert_eq!(

@@ -13,6 +13,7 @@
 //! where that applies.
 
 mod column;
+mod csv_parallel;
 mod dataset;
 mod describe;
 mod error;

@@ -5,7 +5,7 @@ use std::path::Path;
 use super::error::DataError;
 use super::fits::parse_fits;
 use super::parquet::parse_parquet;
-use super::table::{Table, parse_table};
+use super::table::{Table, parse_table, sha256_hex, sha256_hex_of};
 
 /// Extensions (lower case, no dot) of the files [`load_table`] reads, for file dialogs.
 pub const TABLE_EXTENSIONS: [&str; 8] =
@@ -36,7 +36,11 @@ fn format_of(source: &str) -> Format {
 pub fn parse_by_extension(bytes: &[u8], source: &str) -> Result<Table, DataError> {
     match format_of(source) {
         Format::Fits => parse_fits(bytes, source),
-        Format::Parquet => parse_parquet(bytes::Bytes::copy_from_slice(bytes), source),
+        Format::Parquet => parse_parquet(
+            bytes::Bytes::copy_from_slice(bytes),
+            sha256_hex(bytes),
+            source,
+        ),
         Format::Text => parse_table(bytes, source),
     }
 }
@@ -45,15 +49,19 @@ pub fn parse_by_extension(bytes: &[u8], source: &str) -> Result<Table, DataError
 /// or CSV/TSV (anything else, see [`parse_table`]).
 pub fn load_table(path: &Path) -> Result<Table, DataError> {
     let source = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| DataError::Io {
+    let io = |error| DataError::Io {
         file: source.clone(),
-        error: e,
-    })?;
-    match format_of(&source) {
-        // The Parquet reader keeps the bytes without a copy.
-        Format::Parquet => parse_parquet(bytes::Bytes::from(bytes), &source),
-        _ => parse_by_extension(&bytes, &source),
+        error,
+    };
+    if format_of(&source) == Format::Parquet {
+        // Hashed as a stream and read a column chunk at a time: a Parquet file's bytes need
+        // not all be in memory next to its columns.
+        let file = std::fs::File::open(path).map_err(io)?;
+        let sha256 = sha256_hex_of(&file).map_err(io)?;
+        return parse_parquet(file, sha256, &source);
     }
+    let bytes = std::fs::read(path).map_err(io)?;
+    parse_by_extension(&bytes, &source)
 }
 
 #[cfg(test)]

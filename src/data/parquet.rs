@@ -6,17 +6,16 @@
 //! CSV. Text, dates, timestamps, byte arrays and nested columns (lists, structs, maps) are kept
 //! as non-numeric columns, an error only when selected. Errors name the file and the column.
 
-use bytes::Bytes;
 use parquet::basic::{Compression, ConvertedType, LogicalType, Repetition, Type as PhysicalType};
 use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
 use parquet::data_type::DataType;
-use parquet::file::reader::{FileReader, RowGroupReader};
+use parquet::file::reader::{ChunkReader, FileReader, RowGroupReader};
 use parquet::file::serialized_reader::SerializedFileReader;
 use parquet::schema::types::{ColumnDescriptor, SchemaDescriptor, Type};
 
 use super::column::Column;
 use super::error::DataError;
-use super::table::{Table, sha256_hex};
+use super::table::Table;
 
 /// Values decoded per call into the column reader: bounds the scratch buffers.
 const BATCH: usize = 64 * 1024;
@@ -47,33 +46,49 @@ enum Numbers {
     Decimal { factor: f64 },
 }
 
-/// Parses the bytes of a Parquet file. `source` names it in error messages.
-pub fn parse_parquet(bytes: Bytes, source: &str) -> Result<Table, DataError> {
+/// Parses a Parquet file: bytes in memory, or an open `File` (read a column chunk at a time,
+/// so the file's bytes are never all in memory). `sha256` is the hash of its bytes; `source`
+/// names it in error messages.
+pub fn parse_parquet<R: ChunkReader + 'static>(
+    file: R,
+    sha256: String,
+    source: &str,
+) -> Result<Table, DataError> {
     let bad = |column: Option<&str>, message: String| DataError::BadFile {
         file: source.to_string(),
         column: column.map(str::to_string),
         message,
     };
-    if !bytes.starts_with(MAGIC) {
+    let len = file.len();
+    let magic_len = MAGIC.len() as u64;
+    let bytes_at = |start: u64| {
+        file.get_bytes(start, MAGIC.len())
+            .map_err(|e| bad(None, format!("cannot read the file: {e}")))
+    };
+    if len < magic_len || bytes_at(0)? != MAGIC {
         return Err(bad(
             None,
             "not a Parquet file (it does not start with PAR1)".to_string(),
         ));
     }
-    if bytes.ends_with(b"PARE") {
+    let tail = if len >= 2 * magic_len {
+        Some(bytes_at(len - magic_len)?)
+    } else {
+        None
+    };
+    if tail.as_deref() == Some(&b"PARE"[..]) {
         return Err(bad(
             None,
             "the file is encrypted, which this reader does not support".to_string(),
         ));
     }
-    if bytes.len() < 2 * MAGIC.len() + 4 || !bytes.ends_with(MAGIC) {
+    if len < 2 * magic_len + 4 || tail.as_deref() != Some(MAGIC) {
         return Err(bad(
             None,
             "the file is truncated (its footer, which must end with PAR1, is missing)".to_string(),
         ));
     }
-    let sha256 = sha256_hex(&bytes);
-    let reader = SerializedFileReader::new(bytes)
+    let reader = SerializedFileReader::new(file)
         .map_err(|e| bad(None, format!("cannot read the file's metadata: {e}")))?;
     let metadata = reader.metadata();
     let schema = metadata.file_metadata().schema_descr();
@@ -145,35 +160,7 @@ fn numbers_of(descr: &ColumnDescriptor) -> Result<Numbers, String> {
     let converted = descr.converted_type();
     match descr.physical_type() {
         PhysicalType::BOOLEAN | PhysicalType::FLOAT | PhysicalType::DOUBLE => Ok(Numbers::Plain),
-        PhysicalType::INT32 | PhysicalType::INT64 => match (logical, converted) {
-            (Some(LogicalType::Integer(int)), _) if !int.is_signed => Ok(Numbers::Unsigned),
-            (Some(LogicalType::Integer(_)), _) => Ok(Numbers::Plain),
-            (Some(LogicalType::Decimal(d)), _) => Ok(Numbers::Decimal {
-                factor: 10f64.powi(-d.scale),
-            }),
-            (Some(LogicalType::Date), _) => Err("dates".to_string()),
-            (Some(LogicalType::Time(_)), _) => Err("times of day".to_string()),
-            (Some(LogicalType::Timestamp(_)), _) => Err("timestamps".to_string()),
-            (Some(other), _) => Err(format!("{other:?} values")),
-            (
-                None,
-                ConvertedType::UINT_8
-                | ConvertedType::UINT_16
-                | ConvertedType::UINT_32
-                | ConvertedType::UINT_64,
-            ) => Ok(Numbers::Unsigned),
-            (None, ConvertedType::DECIMAL) => Ok(Numbers::Decimal {
-                factor: 10f64.powi(-descr.type_scale()),
-            }),
-            (None, ConvertedType::DATE) => Err("dates".to_string()),
-            (None, ConvertedType::TIME_MILLIS | ConvertedType::TIME_MICROS) => {
-                Err("times of day".to_string())
-            }
-            (None, ConvertedType::TIMESTAMP_MILLIS | ConvertedType::TIMESTAMP_MICROS) => {
-                Err("timestamps".to_string())
-            }
-            (None, _) => Ok(Numbers::Plain),
-        },
+        PhysicalType::INT32 | PhysicalType::INT64 => integer_numbers(descr),
         PhysicalType::INT96 => Err("INT96 timestamps".to_string()),
         PhysicalType::BYTE_ARRAY => Err(match (logical, converted) {
             (Some(LogicalType::String | LogicalType::Enum | LogicalType::Json), _)
@@ -202,6 +189,38 @@ struct Leaf {
     numbers: Numbers,
     /// Nullable: definition levels say which rows have a value.
     optional: bool,
+}
+
+/// INT32/INT64 columns: integers and decimals are numbers, dates and times are not.
+fn integer_numbers(descr: &ColumnDescriptor) -> Result<Numbers, String> {
+    let decimal = |scale: i32| Numbers::Decimal {
+        factor: 10f64.powi(-scale),
+    };
+    match descr.logical_type_ref() {
+        Some(LogicalType::Integer(int)) if !int.is_signed => Ok(Numbers::Unsigned),
+        Some(LogicalType::Integer(_)) => Ok(Numbers::Plain),
+        Some(LogicalType::Decimal(d)) => Ok(decimal(d.scale)),
+        Some(LogicalType::Date) => Err("dates".to_string()),
+        Some(LogicalType::Time(_)) => Err("times of day".to_string()),
+        Some(LogicalType::Timestamp(_)) => Err("timestamps".to_string()),
+        Some(other) => Err(format!("{other:?} values")),
+        // Files that carry only the older converted types.
+        None => match descr.converted_type() {
+            ConvertedType::UINT_8
+            | ConvertedType::UINT_16
+            | ConvertedType::UINT_32
+            | ConvertedType::UINT_64 => Ok(Numbers::Unsigned),
+            ConvertedType::DECIMAL => Ok(decimal(descr.type_scale())),
+            ConvertedType::DATE => Err("dates".to_string()),
+            ConvertedType::TIME_MILLIS | ConvertedType::TIME_MICROS => {
+                Err("times of day".to_string())
+            }
+            ConvertedType::TIMESTAMP_MILLIS | ConvertedType::TIMESTAMP_MICROS => {
+                Err("timestamps".to_string())
+            }
+            _ => Ok(Numbers::Plain),
+        },
+    }
 }
 
 fn fixed_len_kind(descr: &ColumnDescriptor) -> String {

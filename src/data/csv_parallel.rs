@@ -299,9 +299,8 @@ fn parse_chunk(bytes: &[u8], delimiter: u8, mut job: Job<'_>) -> Option<Part> {
 /// Runs `work` on every item, one thread per item beyond the first (which runs here).
 fn run_all<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
     std::thread::scope(|scope| {
-        let (first, rest) = match items.split_first() {
-            Some(split) => split,
-            None => return Vec::new(),
+        let Some((first, rest)) = items.split_first() else {
+            return Vec::new();
         };
         let handles: Vec<_> = rest.iter().map(|item| scope.spawn(|| work(item))).collect();
         let mut results = vec![work(first)];

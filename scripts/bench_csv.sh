@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Loads a 5 000 000-row x 3-column CSV with the workbench (before/after binaries) and polars,
-# reporting wall time and peak RSS from /usr/bin/time -v.
+# Loads a 5 000 000-row x 3-column CSV, and the same table as Parquet (written by polars, zstd),
+# with the workbench (before/after binaries) and polars, reporting wall time and peak RSS from
+# /usr/bin/time -v, one after the other in one run.
 #
 # Usage: scripts/bench_csv.sh [ROWS]   (env: AFTER=path/to/binary, BEFORE=..., PYTHON=...)
 # The workbench is timed on `train --data FILE --y no-such-column`: it loads and parses the whole
@@ -34,6 +35,12 @@ measure "workbench describe" "$after" describe --data "$file"
 python=${PYTHON:-target/pyenv/bin/python}
 if "$python" -c 'import polars' 2>/dev/null; then
   measure "polars read_csv" "$python" -c "import polars as pl; print(pl.read_csv('$file').shape)"
+  parquet="${file%.csv}.parquet"
+  [ -f "$parquet" ] || "$python" -c "import polars as pl; pl.read_csv('$file').write_parquet('$parquet')"
+  echo "file: $parquet ($(du -h "$parquet" | cut -f1))"
+  measure "workbench parquet" "$after" train --data "$parquet" --y no-such-column
+  measure "polars read_parquet" "$python" -c "import polars as pl; print(pl.read_parquet('$parquet').shape)"
+  measure "python startup + polars" "$python" -c "import polars"
 else
   echo "polars: not installed (python -m venv target/pyenv && target/pyenv/bin/pip install polars)"
 fi

@@ -1,4 +1,5 @@
-//! FITS tables, `describe`, and the index-column rule, through the library and the CLI.
+//! FITS tables, Parquet files, `describe`, and the index-column rule, through the library and
+//! the CLI.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -50,22 +51,20 @@ fn a_fits_table_reads_like_the_same_csv() {
 }
 
 #[test]
-fn describe_json_is_the_same_for_csv_and_fits() {
-    let (ok, csv, err) = cli(&[
-        "describe",
-        "--data",
-        dataset("faithful.csv").to_str().unwrap(),
-        "--json",
-    ]);
-    assert!(ok, "{err}");
-    let (ok, fits, err) = cli(&[
-        "describe",
-        "--data",
-        dataset("formats/faithful.fits").to_str().unwrap(),
-        "--json",
-    ]);
-    assert!(ok, "{err}");
-    assert_eq!(csv, fits);
+fn describe_json_is_the_same_for_csv_fits_and_parquet() {
+    let describe = |name: &str| {
+        let (ok, json, err) = cli(&[
+            "describe",
+            "--data",
+            dataset(name).to_str().unwrap(),
+            "--json",
+        ]);
+        assert!(ok, "{name}: {err}");
+        json
+    };
+    let csv = describe("faithful.csv");
+    assert_eq!(describe("formats/faithful.fits"), csv);
+    assert_eq!(describe("formats/faithful.parquet"), csv);
     let v: serde_json::Value = serde_json::from_str(&csv).unwrap();
     assert_eq!(v["rows"], 272);
     let columns = v["columns"].as_array().unwrap();
@@ -88,10 +87,133 @@ fn describe_json_is_the_same_for_csv_and_fits() {
 }
 
 #[test]
+fn a_parquet_file_reads_like_the_same_csv() {
+    let csv = load_table(&dataset("faithful.csv")).unwrap();
+    let parquet = load_table(&dataset("formats/faithful.parquet")).unwrap();
+    assert_eq!(parquet.names, csv.names);
+    assert_eq!(parquet.default_roles(), csv.default_roles());
+    assert_eq!(parquet.index_columns(), vec!["rownames"]);
+    let a = csv
+        .select(&csv.default_roles(), MissingPolicy::Error)
+        .unwrap();
+    let b = parquet
+        .select(&parquet.default_roles(), MissingPolicy::Error)
+        .unwrap();
+    assert_eq!(a.dataset, b.dataset);
+    // the same bytes give the same table through the in-memory entry point
+    let bytes = std::fs::read(dataset("formats/faithful.parquet")).unwrap();
+    let again = density_workbench::data::parse_by_extension(&bytes, "faithful.parquet").unwrap();
+    assert_eq!(again.sha256, parquet.sha256);
+    assert_eq!(again.describe(), parquet.describe());
+}
+
+#[test]
+fn every_parquet_codec_but_brotli_reads_the_same_values() {
+    let t = load_table(&dataset("formats/codecs.parquet")).unwrap();
+    assert_eq!(t.names, vec!["none", "snappy", "gzip", "lz4", "zstd"]);
+    for j in 1..t.n_columns() {
+        assert_eq!(t.column(j).values(), t.column(0).values(), "{}", t.names[j]);
+    }
+    assert_eq!(t.column(0).values()[0], 79.0); // faithful.csv's first waiting time
+    let path = dataset("formats/brotli.parquet");
+    let err = load_table(&path).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!(
+            "{}, column \"rownames\": the column is compressed with brotli, which this reader does not support (write the file with snappy, gzip, lz4 or zstd compression)",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn parquet_columns_of_every_kind() {
+    let path = dataset("formats/mixed.parquet");
+    let t = load_table(&path).unwrap();
+    assert_eq!(
+        t.names,
+        vec![
+            "name", "vec", "point", "when", "count", "flux", "big", "flag", "price", "y"
+        ]
+    );
+    assert_eq!(t.n_rows(), 4);
+    let file = path.display().to_string();
+    let msg = |x: &[&str], policy| t.select(&roles(x, "y"), policy).unwrap_err().to_string();
+    for (column, holds) in [
+        ("name", "text"),
+        ("vec", "lists of values"),
+        ("point", "nested records (a struct)"),
+        ("when", "timestamps"),
+    ] {
+        assert_eq!(
+            msg(&[column], MissingPolicy::Error),
+            format!("{file}, column \"{column}\": the column holds {holds}, not numbers")
+        );
+    }
+    // a null at row 2 (two rows per row group: the second group is read too)
+    assert_eq!(
+        msg(&["count"], MissingPolicy::Error),
+        format!(
+            "{file}, row 2, column \"count\": the value is null (use the drop-rows policy to skip such rows)"
+        )
+    );
+    assert_eq!(
+        msg(&["flux"], MissingPolicy::DropRows),
+        format!("{file}, row 3, column \"flux\": NaN is not a finite number")
+    );
+    let s = t
+        .select(
+            &roles(&["count", "big", "flag", "price"], "y"),
+            MissingPolicy::DropRows,
+        )
+        .unwrap();
+    assert_eq!(s.dropped_rows, 1);
+    assert_eq!(
+        s.dataset.x,
+        vec![
+            3.0, 1.0, 1.0, 1.25, // row 1
+            5.0, 3.0, 0.0, -3.75, // row 3
+            6.0, 4e9, 1.0, 4.0, // row 4: an unsigned 32-bit value beyond i32
+        ]
+    );
+    assert_eq!(s.dataset.y, vec![0.1, 0.3, 0.5]);
+    let summary = t.describe();
+    assert_eq!(summary.columns[4].missing, 1);
+    assert_eq!(summary.columns[0].mean, None);
+}
+
+#[test]
+fn bad_parquet_files_name_the_file_and_the_problem() {
+    let path = dataset("formats/truncated.parquet");
+    let err = load_table(&path).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!(
+            "{}: the file is truncated (its footer, which must end with PAR1, is missing)",
+            path.display()
+        )
+    );
+    // a CSV file named .parquet
+    let dir = tempfile::tempdir().unwrap();
+    let fake = dir.path().join("data.parquet");
+    std::fs::write(&fake, "x,y\n1,2\n").unwrap();
+    let err = load_table(&fake).unwrap_err().to_string();
+    assert!(
+        err.ends_with("not a Parquet file (it does not start with PAR1)"),
+        "{err}"
+    );
+    let (ok, _, stderr) = cli(&["describe", "--data", path.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(stderr.contains("the file is truncated"), "{stderr}");
+}
+
+#[test]
 fn fits_non_numeric_columns_fail_only_when_selected() {
     let path = dataset("formats/mixed.fits");
     let t = load_table(&path).unwrap();
-    assert_eq!(t.names, vec!["name", "vec", "count", "flux", "y"]);
+    assert_eq!(t.names, vec!["name", "vec", "count", "flux", "flag", "y"]);
+    // logical values are 0/1, as Parquet booleans
+    assert_eq!(t.column(4).values(), &[1.0, 0.0, 1.0, 1.0]);
     let msg = |x: &[&str], policy| t.select(&roles(x, "y"), policy).unwrap_err().to_string();
     let file = path.display().to_string();
     assert_eq!(

@@ -57,7 +57,11 @@ impl WorkbenchApp {
             }
             Command::BrowseFile => {
                 let picked = rfd::FileDialog::new()
-                    .add_filter("CSV / TSV", &["csv", "tsv", "txt"])
+                    .add_filter(
+                        "Tables (CSV, TSV, FITS, Parquet)",
+                        &crate::data::TABLE_EXTENSIONS,
+                    )
+                    .add_filter("All files", &["*"])
                     .pick_file();
                 match picked {
                     Some(path) => {

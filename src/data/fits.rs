@@ -3,7 +3,8 @@
 //!
 //! The first BINTABLE extension is read. Scalar numeric columns (TFORM `B`, `I`, `J`, `K`, `E`,
 //! `D`, repeat 1) become numbers with `TSCALn`/`TZEROn` applied; `TNULLn` integers and NaN
-//! floats are missing values. Text, logical, bit, complex, array-descriptor and vector columns
+//! floats are missing values. Logical columns (`L`) are 1 for `T`, 0 for `F` and missing for a
+//! null byte, as Parquet booleans are. Text, bit, complex, array-descriptor and vector columns
 //! are kept as non-numeric columns, which are an error only when selected.
 
 use super::column::Column;
@@ -253,6 +254,11 @@ fn read_column<'a>(
         let b = cell(row);
         match code {
             'B' => integer(i64::from(b[0]), &mut column),
+            'L' => match b[0] {
+                b'T' => column.push_value(1.0),
+                b'F' => column.push_value(0.0),
+                _ => column.push_missing(),
+            },
             'I' => integer(i64::from(i16::from_be_bytes([b[0], b[1]])), &mut column),
             'J' => integer(
                 i64::from(i32::from_be_bytes([b[0], b[1], b[2], b[3]])),
@@ -273,7 +279,6 @@ fn read_column<'a>(
             _ => {
                 let kind = match code {
                     'A' => "text",
-                    'L' => "logical values",
                     'X' => "bits",
                     'C' | 'M' => "complex numbers",
                     _ => "variable-length arrays",

@@ -4,7 +4,7 @@ use super::table::Table;
 
 /// Header names that R, pandas, readr and the like give to a written row index (compared
 /// case-insensitively, after trimming).
-const INDEX_NAMES: [&str; 8] = [
+const INDEX_NAMES: [&str; 9] = [
     "",
     "rownames",
     "row.names",
@@ -13,6 +13,8 @@ const INDEX_NAMES: [&str; 8] = [
     "index",
     "unnamed: 0",
     "...1",
+    // pandas' `to_parquet` writes a non-default index under this name.
+    "__index_level_0__",
 ];
 
 /// Whether a header name is one a row index is written under.

@@ -1,9 +1,9 @@
 //! Datasets: named columns with roles, CSV import, generator presets, train/test split.
 //!
 //! * [`Dataset`]: numeric inputs and one target, row-major, always finite.
-//! * [`Table`] ([`load_table`], [`parse_table`]): a CSV/TSV or FITS binary table as typed f64
-//!   [`Column`]s (bad cells remembered, not stored as text); [`Table::select`] turns chosen
-//!   columns into a [`Dataset`], [`Table::describe`] summarises every column, and
+//! * [`Table`] ([`load_table`], [`parse_table`]): a CSV/TSV file, FITS binary table or Parquet
+//!   file as typed f64 [`Column`]s (bad cells remembered, not stored as text); [`Table::select`]
+//!   turns chosen columns into a [`Dataset`], [`Table::describe`] summarises every column, and
 //!   [`Table::index_columns`] finds written row indices (not inputs by default).
 //! * [`Preset`]: seeded synthetic datasets, with the exact conditional density ([`Truth`]) for
 //!   the regression presets and `xor`.
@@ -13,6 +13,7 @@
 //! where that applies.
 
 mod column;
+mod csv_parallel;
 mod dataset;
 mod describe;
 mod error;
@@ -20,6 +21,7 @@ mod fits;
 mod formats;
 mod index_columns;
 mod inverse_sine;
+mod parquet;
 mod presets;
 mod select;
 #[cfg(test)]
@@ -32,7 +34,7 @@ pub use column::{BadCell, Column};
 pub use dataset::{ColumnStats, Dataset};
 pub use describe::{ColumnSummary, TableSummary};
 pub use error::DataError;
-pub use formats::load_table;
+pub use formats::{TABLE_EXTENSIONS, load_table, parse_by_extension};
 pub use presets::{Preset, PresetParams};
 pub use select::{ColumnRoles, MissingPolicy, ModelRows, Selection, is_missing};
 pub use table::{LineMap, RowPlaces, Table, parse_table, sha256_hex};

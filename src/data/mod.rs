@@ -32,7 +32,7 @@ pub use column::{BadCell, Column};
 pub use dataset::{ColumnStats, Dataset};
 pub use describe::{ColumnSummary, TableSummary};
 pub use error::DataError;
-pub use formats::load_table;
+pub use formats::{load_table, parse_by_extension};
 pub use presets::{Preset, PresetParams};
 pub use select::{ColumnRoles, MissingPolicy, ModelRows, Selection, is_missing};
 pub use table::{LineMap, RowPlaces, Table, parse_table, sha256_hex};

@@ -176,18 +176,25 @@ fn parse_tform(tform: &str) -> Option<(usize, char)> {
     Some((repeat, code))
 }
 
-/// Bytes of one cell: `None` for an unknown type letter, `Some(None)` when the size overflows.
-fn width_of(repeat: usize, code: char) -> Option<Option<usize>> {
+/// Why a TFORM gives no cell width.
+enum NoWidth {
+    UnknownType,
+    /// The repeat count times the value size overflows.
+    TooLarge,
+}
+
+/// Bytes of one cell.
+fn width_of(repeat: usize, code: char) -> Result<usize, NoWidth> {
     let per: usize = match code {
         'L' | 'B' | 'A' => 1,
-        'X' => return Some(Some(repeat.div_ceil(8))),
+        'X' => return Ok(repeat.div_ceil(8)),
         'I' => 2,
         'J' | 'E' => 4,
         'K' | 'D' | 'C' | 'P' => 8,
         'M' | 'Q' => 16,
-        _ => return None,
+        _ => return Err(NoWidth::UnknownType),
     };
-    Some(per.checked_mul(repeat))
+    per.checked_mul(repeat).ok_or(NoWidth::TooLarge)
 }
 
 fn read_table(
@@ -238,20 +245,23 @@ fn read_table(
                 format!("unreadable TFORM{k} \"{tform}\""),
             )
         })?;
-        let width = width_of(repeat, code).ok_or_else(|| {
-            bad(
-                Some(name.clone()),
-                format!("unknown column type TFORM{k} = \"{tform}\""),
-            )
-        })?;
-        // A cell too large to count is wider than any row.
-        let Some(width) = width.filter(|w| start.checked_add(*w).is_some_and(|end| end <= row_len))
-        else {
+        let width = match width_of(repeat, code) {
+            Err(NoWidth::UnknownType) => {
+                return Err(bad(
+                    Some(name),
+                    format!("unknown column type TFORM{k} = \"{tform}\""),
+                ));
+            }
+            // A cell too large to count is wider than any row.
+            Err(NoWidth::TooLarge) => usize::MAX,
+            Ok(width) => width,
+        };
+        if start.checked_add(width).is_none_or(|end| end > row_len) {
             return Err(bad(
                 Some(name),
                 format!("the columns are wider than a row (NAXIS1 = {row_len})"),
             ));
-        };
+        }
         let column = if width == 0 {
             Column::not_numeric(rows, &format!("empty cells (TFORM {tform})"))
         } else if repeat != 1 && code != 'A' {

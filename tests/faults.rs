@@ -46,12 +46,37 @@ fn edit_json(src: &Path, dst: &Path, edit: impl Fn(&mut Value)) {
     std::fs::write(dst, value.to_string()).expect("write");
 }
 
+/// The fixture folder; removes it when dropped. Statics are never dropped, so the one guard
+/// lives in a `Mutex` that a process-exit hook empties.
+struct FixtureDir(PathBuf);
+
+impl Drop for FixtureDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+static FIXTURE_GUARD: std::sync::Mutex<Option<FixtureDir>> = std::sync::Mutex::new(None);
+
+extern "C" fn remove_fixtures() {
+    let guard = FIXTURE_GUARD
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take();
+    drop(guard);
+}
+
 /// Files every case starts from, built once: data, models (good and broken), experiments.
 fn fixtures() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("dw-faults-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("fixture dir");
+        *FIXTURE_GUARD.lock().expect("guard") = Some(FixtureDir(dir.clone()));
+        // SAFETY: `remove_fixtures` is an `extern "C" fn()` that neither unwinds nor calls
+        // `exit`; libtest's `main` returns normally (or calls `exit`), which runs it.
+        let registered = unsafe { libc::atexit(remove_fixtures) };
+        assert_eq!(registered, 0, "atexit");
         let ok = |args: &[&str]| {
             let out = run_in(&dir, args);
             assert!(
@@ -117,6 +142,7 @@ fn fixtures() -> &'static Path {
             b"x,y\n0.1,0\n0.2,2\n0.3,0\n0.4,1\n0.5,0\n0.6,1\n",
         );
         write("nox.csv", b"a,y\n1,2\n");
+        write("noy.csv", b"x,b\n1,2\n2,3\n");
         write("big.csv", b"x,y\n1,2\n2,1e300\n3,4\n4,5\n5,6\n");
         write("negbig.csv", b"x,y\n1,2\n-1e31,3\n3,4\n4,5\n5,6\n");
         write("huge_x.csv", b"x,y\n1,2\n3.5e38,3\n");
@@ -778,6 +804,80 @@ fn refusals() -> Vec<(&'static str, Vec<&'static str>, Vec<&'static str>)> {
             ],
             vec![],
         ),
+        // A data file without the model's columns: the file, the column and what it has.
+        (
+            "eval_no_input_column",
+            vec!["eval", "--model", "normal.json", "--data", "nox.csv"],
+            vec![
+                "nox.csv",
+                "no column named \"x\"",
+                "the columns are: \"a\", \"y\"",
+            ],
+        ),
+        (
+            "eval_no_target_column",
+            vec!["eval", "--model", "normal.json", "--data", "noy.csv"],
+            vec![
+                "noy.csv",
+                "no column named \"y\"",
+                "the columns are: \"x\", \"b\"",
+            ],
+        ),
+        (
+            "predict_no_input_column",
+            vec![
+                "predict",
+                "--model",
+                "normal.json",
+                "--data",
+                "nox.csv",
+                "--out",
+                "p.csv",
+            ],
+            vec![
+                "nox.csv",
+                "no column named \"x\"",
+                "the columns are: \"a\", \"y\"",
+            ],
+        ),
+        (
+            "figure_no_input_column",
+            vec![
+                "figure",
+                "--model",
+                "normal.json",
+                "--kind",
+                "data",
+                "--data",
+                "nox.csv",
+                "--out",
+                "f.svg",
+            ],
+            vec![
+                "nox.csv",
+                "no column named \"x\"",
+                "the columns are: \"a\", \"y\"",
+            ],
+        ),
+        (
+            "figure_no_target_column",
+            vec![
+                "figure",
+                "--model",
+                "normal.json",
+                "--kind",
+                "data",
+                "--data",
+                "noy.csv",
+                "--out",
+                "f.svg",
+            ],
+            vec![
+                "noy.csv",
+                "no column named \"y\"",
+                "the columns are: \"x\", \"b\"",
+            ],
+        ),
     ]
 }
 
@@ -906,8 +1006,8 @@ fn a_full_stdout_is_one_error_line_and_the_model_is_saved() {
     );
 }
 
-/// Sends SIGINT `times` times to a training run once its first epoch is reported.
-fn interrupt_training(times: usize) -> (tempfile::TempDir, Output) {
+/// Sends `signal` `times` times to a training run once its `after`-th epoch is reported.
+fn interrupt_training(signal: &str, times: usize, after: usize) -> (tempfile::TempDir, Output) {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().expect("tempdir");
     let mut child = bin()
@@ -920,7 +1020,7 @@ fn interrupt_training(times: usize) -> (tempfile::TempDir, Output) {
         .expect("spawn");
     let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
     let mut seen = String::new();
-    while !seen.contains("epoch   1/") {
+    while !seen.contains(&format!("epoch {after:>3}/")) {
         let mut line = String::new();
         assert!(
             stderr.read_line(&mut line).expect("read") > 0,
@@ -930,7 +1030,7 @@ fn interrupt_training(times: usize) -> (tempfile::TempDir, Output) {
     }
     for _ in 0..times {
         let status = Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
+            .args([signal, &child.id().to_string()])
             .status()
             .expect("kill");
         assert!(status.success(), "kill");
@@ -947,18 +1047,11 @@ fn interrupt_training(times: usize) -> (tempfile::TempDir, Output) {
     (dir, output)
 }
 
-#[test]
-fn ctrl_c_stops_at_the_end_of_the_epoch_and_saves_the_model() {
-    let (dir, out) = interrupt_training(1);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{stderr}");
-    assert!(stderr.contains("interrupted after epoch"), "{stderr}");
-    assert!(
-        stderr.contains("saved the model as it was then to m.json"),
-        "{stderr}"
-    );
+/// The saved model loads, and it is the epoch the message names: the one with the lowest
+/// held-out NLL of its recorded history, scoring as that epoch did.
+fn assert_saved_best_epoch(dir: &Path, stderr: &str) {
     let check = run_in(
-        dir.path(),
+        dir,
         &[
             "eval",
             "--model",
@@ -974,11 +1067,52 @@ fn ctrl_c_stops_at_the_end_of_the_epoch_and_saves_the_model() {
         "the saved model loads: {}",
         String::from_utf8_lossy(&check.stderr)
     );
+    let named: usize = stderr
+        .split("saved the model of epoch ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("names the epoch saved: {stderr}"));
+    let file: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("m.json")).expect("read")).expect("json");
+    let history = file["training"]["history"].as_array().expect("history");
+    assert!(history.len() >= named, "{} epochs", history.len());
+    let nll = |e: &Value| e["test_nll"].as_f64().expect("test_nll");
+    let best = history
+        .iter()
+        .min_by(|a, b| nll(a).total_cmp(&nll(b)))
+        .expect("an epoch");
+    assert_eq!(best["epoch"].as_u64(), Some(named as u64), "the best epoch");
+    let saved_nll = file["training"]["test_nll"].as_f64().expect("test_nll");
+    assert!(
+        (saved_nll - nll(best)).abs() < 1e-6,
+        "the saved model scores {saved_nll} as epoch {named} did ({})",
+        nll(best)
+    );
+}
+
+#[test]
+fn ctrl_c_stops_at_the_end_of_the_epoch_and_saves_the_best_epoch() {
+    let (dir, out) = interrupt_training("-INT", 1, 3);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted after epoch"), "{stderr}");
+    assert!(stderr.contains("(the lowest held-out NLL"), "{stderr}");
+    assert!(stderr.contains("to m.json"), "{stderr}");
+    assert_saved_best_epoch(dir.path(), &stderr);
+}
+
+#[test]
+fn sigterm_saves_the_best_epoch_like_ctrl_c() {
+    let (dir, out) = interrupt_training("-TERM", 1, 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert_saved_best_epoch(dir.path(), &stderr);
 }
 
 #[test]
 fn a_second_ctrl_c_exits_at_once_with_no_file_left() {
-    let (dir, out) = interrupt_training(2);
+    let (dir, out) = interrupt_training("-INT", 2, 1);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
     let left: Vec<_> = snapshot(dir.path()).into_keys().collect();
@@ -986,4 +1120,165 @@ fn a_second_ctrl_c_exits_at_once_with_no_file_left() {
         left.is_empty() || left == ["m.json"],
         "nothing partial: {left:?}"
     );
+}
+
+/// `kill -9` cannot be caught: at whatever moment it lands (before, during or after the
+/// save), the model file is either absent or complete and loadable.
+#[test]
+fn kill_9_at_any_moment_leaves_no_model_or_a_complete_one() {
+    let start = |dir: &Path| {
+        bin()
+            .args(train_args("m.json", "2"))
+            .args(["--n", "400", "--hidden", "8:relu"])
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn")
+    };
+    // Kill at fractions of a whole run's length (measured here, not assumed), from 0 (before
+    // anything) to past its end (saved).
+    let whole = {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let started = std::time::Instant::now();
+        assert!(
+            start(dir.path()).wait().expect("wait").success(),
+            "a whole run"
+        );
+        started.elapsed()
+    };
+    let mut outcomes = BTreeMap::new();
+    for tenth in [0u32, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15] {
+        let delay = whole * tenth / 10;
+        let delay_ms = delay.as_millis();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut child = start(dir.path());
+        std::thread::sleep(delay);
+        let _ = child.kill(); // SIGKILL; the run may have ended already
+        let status = child.wait().expect("wait");
+        let model = dir.path().join("m.json");
+        let outcome = if model.exists() {
+            let check = run_in(
+                dir.path(),
+                &[
+                    "eval",
+                    "--model",
+                    "m.json",
+                    "--data",
+                    "preset:lognormal",
+                    "--n",
+                    "50",
+                ],
+            );
+            assert!(
+                check.status.success(),
+                "after {delay_ms} ms: a model file that does not load: {}",
+                String::from_utf8_lossy(&check.stderr)
+            );
+            "complete"
+        } else {
+            "absent"
+        };
+        let others: Vec<_> = snapshot(dir.path())
+            .into_keys()
+            .filter(|name| name != "m.json" && !is_temporary(name))
+            .collect();
+        assert!(others.is_empty(), "after {delay_ms} ms: {others:?}");
+        outcomes.insert(delay_ms, (outcome, status.code()));
+    }
+    // Both ends were reached: a run killed before its save and one that had finished.
+    let kinds: std::collections::BTreeSet<_> = outcomes.values().map(|(o, _)| *o).collect();
+    assert_eq!(kinds.len(), 2, "{outcomes:?}");
+}
+
+/// The hidden temporary file of an atomic write (`.dw-*.tmp`), which a SIGKILL in the middle
+/// of a save leaves beside the (untouched) target.
+fn is_temporary(name: &str) -> bool {
+    name.starts_with(".dw-") && name.ends_with(".tmp")
+}
+
+/// An experiment records data beside it relative to its own folder, and `reproduce` reads a
+/// relative path from that folder whatever the current directory: the folder can move.
+#[test]
+fn reproduce_reads_an_experiments_relative_data_path_from_its_own_folder() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let project = root.path().join("project");
+    std::fs::create_dir_all(&project).expect("dir");
+    let ok = |dir: &Path, args: &[&str]| {
+        let out = run_in(dir, args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    ok(
+        root.path(),
+        &[
+            "generate",
+            "--preset",
+            "lognormal",
+            "--n",
+            "80",
+            "--out",
+            "project/data.csv",
+        ],
+    );
+    ok(
+        root.path(),
+        &[
+            "train",
+            "--data",
+            "project/data.csv",
+            "--head",
+            "normal",
+            "--hidden",
+            "4:relu",
+            "--epochs",
+            "2",
+            "--experiment",
+            "project/exp.json",
+        ],
+    );
+    let saved: Value =
+        serde_json::from_slice(&std::fs::read(project.join("exp.json")).expect("read"))
+            .expect("json");
+    assert_eq!(
+        saved["data"]["path"], "data.csv",
+        "relative to the experiment"
+    );
+
+    // Moved, and reproduced from a directory that holds no data.
+    let moved = root.path().join("elsewhere");
+    std::fs::rename(&project, &moved).expect("move");
+    let other = root.path().join("other");
+    std::fs::create_dir_all(&other).expect("dir");
+    let stdout = ok(&other, &["reproduce", "../elsewhere/exp.json"]);
+    assert!(stdout.contains("reproduced exactly"), "{stdout}");
+
+    // Data outside the experiment's folder are recorded with their absolute path.
+    ok(
+        root.path(),
+        &[
+            "train",
+            "--data",
+            "elsewhere/data.csv",
+            "--head",
+            "normal",
+            "--hidden",
+            "4:relu",
+            "--epochs",
+            "1",
+            "--experiment",
+            "other/exp.json",
+        ],
+    );
+    let saved: Value =
+        serde_json::from_slice(&std::fs::read(other.join("exp.json")).expect("read"))
+            .expect("json");
+    let path = saved["data"]["path"].as_str().expect("path");
+    assert!(
+        Path::new(path).is_absolute() && path.ends_with("elsewhere/data.csv"),
+        "{path}"
+    );
+    let stdout = ok(&moved, &["reproduce", "../other/exp.json"]);
+    assert!(stdout.contains("reproduced exactly"), "{stdout}");
 }

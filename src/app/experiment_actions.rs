@@ -23,6 +23,7 @@ impl WorkbenchApp {
             self.settings.config.clone(),
         );
         let runs: Vec<RunEntry> = self.settings.runs.clone();
+        let saved_as = path.clone();
         let producer: Producer = Box::new(move || {
             // Each run keeps its own data source and, when the window still has them, its
             // weights.
@@ -33,7 +34,8 @@ impl WorkbenchApp {
                     summary: entry.summary,
                 })
                 .collect();
-            Ok(experiment.to_json().into_bytes())
+            // Data paths as the file's own folder sees them (Open experiment reads them so).
+            Ok(experiment.to_json_at(&saved_as).into_bytes())
         });
         self.spawn_write("experiment".into(), path, Overwrite::Refuse, producer);
         Ok(())

@@ -117,14 +117,8 @@ fn load_data(args: &FigureArgs, model: &Model) -> Result<Option<DataSource>> {
         }));
     }
     let rows = source::load_for_model(spec, &model.spec.x_names, &model.spec.y_name, &options)?;
-    let dataset = rows
-        .dataset(&model.spec.x_names, &model.spec.y_name)
-        .with_context(|| {
-            format!(
-                "{spec}: no column \"{}\" (the model's target) to plot",
-                model.spec.y_name
-            )
-        })?;
+    // The data figure draws the target too.
+    let dataset = rows.dataset(&model.spec.x_names, &model.spec.y_name)?;
     Ok(Some(DataSource {
         dataset,
         truth: None,

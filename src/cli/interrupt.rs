@@ -1,6 +1,7 @@
 //! Ctrl-C and SIGTERM during training: the first asks the run to stop at the end of the
-//! current epoch so its model is still saved; the second exits at once (nothing more is
-//! written: files are only ever renamed into place whole).
+//! current epoch so that its best epoch's model is saved; the second exits at once (nothing
+//! more is written: files are only ever renamed into place whole, and the temporary file of a
+//! save in progress is removed first).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -13,7 +14,9 @@ pub const INTERRUPTED_EXIT_CODE: u8 = 130;
 pub fn install() {
     let _ = ctrlc::set_handler(|| {
         if REQUESTS.fetch_add(1, Ordering::SeqCst) >= 1 {
-            // The second request: the user wants out now.
+            // The second request: the user wants out now. A save in progress leaves no
+            // temporary file, and no target is renamed into place half-way.
+            let _abandoned = crate::export::atomic::abandon_writes();
             #[expect(clippy::exit, reason = "a second Ctrl-C must not wait for the epoch")]
             std::process::exit(i32::from(INTERRUPTED_EXIT_CODE));
         }

@@ -419,9 +419,8 @@ pub(crate) fn model_dataset(
     if model.head().is_classifier() {
         source::check_binary(spec, rows.y.as_deref().unwrap_or(&[]), y_name)?;
     }
-    let data = rows.dataset(x_names, y_name).with_context(|| {
-        format!("{spec}: no column \"{y_name}\" (the model's target), so there is nothing to score")
-    })?;
+    // Without the model's target there is nothing to score.
+    let data = rows.dataset(x_names, y_name)?;
     Ok((data, None))
 }
 

@@ -4,7 +4,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
-use crate::data::{ColumnRoles, Dataset, MissingPolicy, Preset, PresetParams, load_table};
+use crate::data::{
+    ColumnRoles, DataError, Dataset, MissingPolicy, Preset, PresetParams, load_table,
+};
 
 use super::output::errln;
 use crate::limits::first_out_of_range;
@@ -142,6 +144,9 @@ pub fn load(spec: &str, options: &SourceOptions) -> Result<Loaded> {
 pub struct ModelData {
     pub x: Vec<f64>,
     pub y: Option<Vec<f64>>,
+    /// Where the rows came from and the columns it has, for "no target column" messages.
+    pub source: String,
+    pub columns: Vec<String>,
 }
 
 impl ModelData {
@@ -152,13 +157,19 @@ impl ModelData {
         }
     }
 
-    /// As a dataset, when the target is known (for scoring).
-    pub fn dataset(&self, x_names: &[String], y_name: &str) -> Option<Dataset> {
-        Some(Dataset {
+    /// As a dataset (for scoring and plotting); without the target column, the error names
+    /// the file, the missing column and the columns it has.
+    pub fn dataset(&self, x_names: &[String], y_name: &str) -> Result<Dataset, DataError> {
+        let y = self.y.clone().ok_or_else(|| DataError::UnknownColumn {
+            file: self.source.clone(),
+            name: y_name.into(),
+            available: self.columns.clone(),
+        })?;
+        Ok(Dataset {
             x_names: x_names.to_vec(),
             y_name: y_name.into(),
             x: self.x.clone(),
-            y: self.y.clone()?,
+            y,
         })
     }
 }
@@ -188,9 +199,13 @@ pub fn load_for_model(
                 x_names
             );
         }
+        let mut columns = loaded.dataset.x_names.clone();
+        columns.push(loaded.dataset.y_name.clone());
         return Ok(ModelData {
             x: loaded.dataset.x,
             y: Some(loaded.dataset.y),
+            source: spec.into(),
+            columns,
         });
     }
     check_input_file(spec)?;
@@ -217,6 +232,8 @@ pub fn load_for_model(
     Ok(ModelData {
         x: rows.x,
         y: rows.y,
+        source: spec.into(),
+        columns: table.names.clone(),
     })
 }
 

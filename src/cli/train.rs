@@ -118,12 +118,15 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
     let json_out = args.json;
     let mut stdout = Deferred::default();
     interrupt::install();
+    // An interrupted run saves its best epoch, by the held-out NLL (early stopping's rule).
+    trainer.keep_best_epoch();
+    let mut saved_epoch = None;
     while !trainer.is_finished() {
         if let Some(record) = trainer.run_epoch() {
             report_epoch(&record, config.epochs, json_out.then_some(&mut stdout));
         }
         if interrupt::requested() {
-            trainer.stop();
+            saved_epoch = trainer.stop_at_best();
         }
     }
     let reason = trainer
@@ -196,12 +199,18 @@ pub(super) fn train(args: &TrainArgs) -> Result<()> {
             .iter()
             .map(|(_, p)| p.display().to_string())
             .collect();
+        let which = match saved_epoch {
+            Some((epoch, nll)) => {
+                format!("the model of epoch {epoch} (the lowest held-out NLL, {nll:.4} nats)")
+            }
+            None => "the model as it was then".into(),
+        };
         return Err(interrupt::Interrupted {
             epochs: trainer.epochs_done(),
             saved: if saved.is_empty() {
                 "nothing to save (no --out)".into()
             } else {
-                format!("saved the model as it was then to {}", saved.join(" and "))
+                format!("saved {which} to {}", saved.join(" and "))
             },
         }
         .into());

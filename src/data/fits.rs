@@ -63,7 +63,14 @@ pub fn parse_fits(bytes: &[u8], source: &str) -> Result<Table, DataError> {
             )
         })?;
         let data_start = offset + header.len;
-        let data_len = data_size(&header);
+        let data_len = data_size(&header).ok_or_else(|| {
+            bad(
+                None,
+                format!(
+                    "the header at byte {offset} gives a data size beyond what any file can hold (NAXIS, BITPIX, PCOUNT or GCOUNT)"
+                ),
+            )
+        })?;
         let is_table = header.get("XTENSION") == Some("BINTABLE");
         if is_table {
             if header.get("ZTABLE") == Some("T") || header.get("ZIMAGE") == Some("T") {
@@ -84,21 +91,22 @@ pub fn parse_fits(bytes: &[u8], source: &str) -> Result<Table, DataError> {
             }
             return read_table(&header, &bytes[data_start..end], source, sha256_hex(bytes));
         }
-        offset = data_start + data_len.div_ceil(BLOCK) * BLOCK;
+        // Saturating: a size past the end of the file ends the loop above.
+        offset = data_start.saturating_add(data_len.div_ceil(BLOCK).saturating_mul(BLOCK));
     }
 }
 
 fn read_header(bytes: &[u8]) -> Option<Header> {
     let mut cards = Vec::new();
     for (i, card) in bytes.chunks_exact(CARD).enumerate() {
-        let text = String::from_utf8_lossy(card);
-        let key = text[..8.min(text.len())].trim().to_string();
+        // Cards are ASCII; split them by bytes, so that other bytes cannot cut a character.
+        let key = String::from_utf8_lossy(&card[..8]).trim().to_string();
         if key == "END" {
             let len = ((i + 1) * CARD).div_ceil(BLOCK) * BLOCK;
             return Some(Header { cards, len });
         }
-        if text.get(8..10) == Some("= ") {
-            cards.push((key, card_value(&text[10..])));
+        if &card[8..10] == b"= " {
+            cards.push((key, card_value(&String::from_utf8_lossy(&card[10..]))));
         }
     }
     None
@@ -129,19 +137,32 @@ fn card_value(text: &str) -> String {
         .to_string()
 }
 
-fn data_size(header: &Header) -> usize {
+/// Bytes of the data after a header; `None` when the header's numbers overflow (or NAXIS
+/// exceeds the standard's 999), which no real file can hold.
+fn data_size(header: &Header) -> Option<usize> {
     let naxis = header.int("NAXIS").unwrap_or(0);
-    if naxis == 0 {
-        return 0;
+    if naxis <= 0 {
+        return Some(0);
     }
-    let bitpix = header.int("BITPIX").unwrap_or(8).unsigned_abs() as usize / 8;
-    let axes: usize = (1..=naxis)
-        .map(|k| header.int(&format!("NAXIS{k}")).unwrap_or(0).max(0) as usize)
-        .product();
-    let pcount = header.int("PCOUNT").unwrap_or(0).max(0) as usize;
-    let gcount = header.int("GCOUNT").unwrap_or(1).max(1) as usize;
-    bitpix * gcount * (pcount + axes)
+    if naxis > MAX_INDEXED {
+        return None;
+    }
+    let count =
+        |key: &str, default: i64| usize::try_from(header.int(key).unwrap_or(default).max(0)).ok();
+    let bitpix = usize::try_from(header.int("BITPIX").unwrap_or(8).unsigned_abs() / 8).ok()?;
+    let mut axes = 1usize;
+    for k in 1..=naxis {
+        axes = axes.checked_mul(count(&format!("NAXIS{k}"), 0)?)?;
+    }
+    let pcount = count("PCOUNT", 0)?;
+    let gcount = count("GCOUNT", 1)?.max(1);
+    bitpix
+        .checked_mul(gcount)?
+        .checked_mul(pcount.checked_add(axes)?)
 }
+
+/// The FITS standard's largest NAXIS and TFIELDS.
+const MAX_INDEXED: i64 = 999;
 
 /// A TFORM: repeat count and type letter.
 fn parse_tform(tform: &str) -> Option<(usize, char)> {
@@ -156,17 +177,25 @@ fn parse_tform(tform: &str) -> Option<(usize, char)> {
     Some((repeat, code))
 }
 
-fn width_of(repeat: usize, code: char) -> Option<usize> {
-    let per = match code {
+/// Why a TFORM gives no cell width.
+enum NoWidth {
+    UnknownType,
+    /// The repeat count times the value size overflows.
+    TooLarge,
+}
+
+/// Bytes of one cell.
+fn width_of(repeat: usize, code: char) -> Result<usize, NoWidth> {
+    let per: usize = match code {
         'L' | 'B' | 'A' => 1,
-        'X' => return Some(repeat.div_ceil(8)),
+        'X' => return Ok(repeat.div_ceil(8)),
         'I' => 2,
         'J' | 'E' => 4,
         'K' | 'D' | 'C' | 'P' => 8,
         'M' | 'Q' => 16,
-        _ => return None,
+        _ => return Err(NoWidth::UnknownType),
     };
-    Some(per * repeat)
+    per.checked_mul(repeat).ok_or(NoWidth::TooLarge)
 }
 
 fn read_table(
@@ -180,12 +209,32 @@ fn read_table(
         column,
         message,
     };
-    let row_len = header.int("NAXIS1").unwrap_or(0).max(0) as usize;
-    let rows = header.int("NAXIS2").unwrap_or(0).max(0) as usize;
-    let fields = header.int("TFIELDS").unwrap_or(0).max(0) as usize;
+    let count =
+        |key: &str| usize::try_from(header.int(key).unwrap_or(0).max(0)).unwrap_or(usize::MAX);
+    let row_len = count("NAXIS1");
+    let rows = count("NAXIS2");
+    let fields = count("TFIELDS");
+    if fields > MAX_INDEXED as usize {
+        return Err(bad(
+            None,
+            format!("TFIELDS = {fields}: a binary table has at most {MAX_INDEXED} columns"),
+        ));
+    }
+    // Every row is read from the data: they must be there (and a row must have bytes, or
+    // NAXIS2 alone would set how much is read).
+    let table_len = rows.checked_mul(row_len).filter(|&n| n <= data.len());
+    if table_len.is_none() || (rows > 0 && fields > 0 && row_len == 0) {
+        return Err(bad(
+            None,
+            format!(
+                "NAXIS1 = {row_len} bytes × NAXIS2 = {rows} rows does not fit the {} bytes of table data",
+                data.len()
+            ),
+        ));
+    }
     let mut names = Vec::with_capacity(fields);
     let mut columns = Vec::with_capacity(fields);
-    let mut start = 0;
+    let mut start = 0usize;
     for k in 1..=fields {
         let name = header
             .get(&format!("TTYPE{k}"))
@@ -197,19 +246,26 @@ fn read_table(
                 format!("unreadable TFORM{k} \"{tform}\""),
             )
         })?;
-        let width = width_of(repeat, code).ok_or_else(|| {
-            bad(
-                Some(name.clone()),
-                format!("unknown column type TFORM{k} = \"{tform}\""),
-            )
-        })?;
-        if start + width > row_len {
+        let width = match width_of(repeat, code) {
+            Err(NoWidth::UnknownType) => {
+                return Err(bad(
+                    Some(name),
+                    format!("unknown column type TFORM{k} = \"{tform}\""),
+                ));
+            }
+            // A cell too large to count is wider than any row.
+            Err(NoWidth::TooLarge) => usize::MAX,
+            Ok(width) => width,
+        };
+        if start.checked_add(width).is_none_or(|end| end > row_len) {
             return Err(bad(
                 Some(name),
                 format!("the columns are wider than a row (NAXIS1 = {row_len})"),
             ));
         }
-        let column = if repeat != 1 && code != 'A' {
+        let column = if width == 0 {
+            Column::not_numeric(rows, &format!("empty cells (TFORM {tform})"))
+        } else if repeat != 1 && code != 'A' {
             Column::not_numeric(rows, &format!("vectors of {repeat} values (TFORM {tform})"))
         } else {
             let scale = header.float(&format!("TSCAL{k}")).unwrap_or(1.0);
@@ -288,4 +344,138 @@ fn read_column<'a>(
         }
     }
     column
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A header of 80-byte cards (each padded with spaces), ended and padded to a block.
+    fn fits(cards: &[&[u8]], data: &[u8]) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for card in cards.iter().copied().chain([b"END".as_slice()]) {
+            let mut padded = card.to_vec();
+            padded.resize(CARD, b' ');
+            bytes.extend(padded);
+        }
+        bytes.resize(bytes.len().div_ceil(BLOCK) * BLOCK, b' ');
+        bytes.extend(data);
+        bytes
+    }
+
+    fn table(extra: &[&[u8]], data: &[u8]) -> Vec<u8> {
+        let mut cards: Vec<&[u8]> = vec![
+            b"SIMPLE  =                    T",
+            b"BITPIX  =                    8",
+            b"NAXIS   =                    0",
+            b"END",
+        ];
+        cards.pop();
+        let mut bytes = fits(&cards, &[]);
+        let mut ext: Vec<&[u8]> = vec![b"XTENSION= 'BINTABLE'"];
+        if !extra.iter().any(|card| card.starts_with(b"BITPIX")) {
+            ext.push(b"BITPIX  =                    8");
+        }
+        ext.extend(extra);
+        bytes.extend(fits(&ext, data));
+        bytes
+    }
+
+    fn message(bytes: &[u8]) -> String {
+        parse_fits(bytes, "t.fits")
+            .expect_err("refused")
+            .to_string()
+    }
+
+    #[test]
+    fn a_card_with_non_ascii_bytes_is_read_without_cutting_a_character() {
+        // Found by fuzzing (table_fits): a byte ≥ 0x80 before column 8 of a card became a
+        // 3-byte replacement character and the key was sliced inside it.
+        let mut bytes = table(&[b"NAXIS   =                    0"], &[]);
+        // Byte 6 of the primary header's BITPIX card, and of the table's XTENSION card.
+        for card in [1, BLOCK / CARD] {
+            bytes[card * CARD + 6] = 0xE2;
+        }
+        match parse_fits(&bytes, "t.fits") {
+            Ok(table) => assert_eq!(table.n_rows(), 0),
+            Err(error) => assert!(error.to_string().contains("t.fits"), "{error}"),
+        }
+    }
+
+    #[test]
+    fn header_sizes_that_overflow_are_refused() {
+        let huge = b"NAXIS1  =  9223372036854775807";
+        let bytes = table(
+            &[
+                b"NAXIS   =                    2",
+                huge,
+                b"NAXIS2  =  9223372036854775807",
+            ],
+            &[],
+        );
+        assert!(message(&bytes).contains("data size"), "{}", message(&bytes));
+        let bytes = table(&[b"NAXIS   =  9223372036854775807"], &[]);
+        assert!(message(&bytes).contains("data size"), "{}", message(&bytes));
+    }
+
+    #[test]
+    fn rows_missing_from_the_data_and_absurd_column_counts_are_refused() {
+        // BITPIX 0 makes the data size 0 while NAXIS2 promises rows.
+        let bytes = table(
+            &[
+                b"BITPIX  =                    0",
+                b"NAXIS   =                    2",
+                b"NAXIS1  =                    8",
+                b"NAXIS2  =                   10",
+                b"TFIELDS =                    1",
+                b"TFORM1  = 'D'",
+            ],
+            &[],
+        );
+        assert!(
+            message(&bytes).contains("does not fit"),
+            "{}",
+            message(&bytes)
+        );
+        let bytes = table(
+            &[
+                b"NAXIS   =                    2",
+                b"NAXIS1  =                    0",
+                b"NAXIS2  =          10000000000",
+                b"TFIELDS =                    1",
+                b"TFORM1  = '0L'",
+            ],
+            &[],
+        );
+        assert!(
+            message(&bytes).contains("does not fit"),
+            "{}",
+            message(&bytes)
+        );
+        let bytes = table(
+            &[
+                b"NAXIS   =                    2",
+                b"NAXIS1  =                    8",
+                b"NAXIS2  =                    0",
+                b"TFIELDS =  9223372036854775807",
+            ],
+            &[],
+        );
+        assert!(
+            message(&bytes).contains("at most 999"),
+            "{}",
+            message(&bytes)
+        );
+        let bytes = table(
+            &[
+                b"NAXIS   =                    2",
+                b"NAXIS1  =                    8",
+                b"NAXIS2  =                    1",
+                b"TFIELDS =                    1",
+                b"TFORM1  = '9223372036854775807D'",
+            ],
+            &[0; 8],
+        );
+        assert!(message(&bytes).contains("wider"), "{}", message(&bytes));
+    }
 }

@@ -27,12 +27,14 @@ fn weighted_expected_abs(w: &[f64], m: &[f64], s: &[f64]) -> f64 {
     w.iter().zip(&a).map(|(w, a)| w * a).sum()
 }
 
-/// CRPS of N(μ, σ²) at y: σ [z (2Φ(z) − 1) + 2φ(z) − 1/√π], z = (y − μ)/σ.
+/// CRPS of N(μ, σ²) at y: σ [z (2Φ(z) − 1) + 2φ(z) − 1/√π], z = (y − μ)/σ, evaluated as
+/// (y − μ)(2Φ(z) − 1) + σ (2φ(z) − 1/√π) so that a far y (z overflowing to ±∞) gives the
+/// absolute error |y − μ| instead of ∞ · σ.
 pub fn crps_normal(mu: f64, sigma: f64, y: f64) -> f64 {
-    let z = (y - mu) / sigma;
-    sigma
-        * (z * (2.0 * normal::cdf(z) - 1.0) + 2.0 * normal::pdf(z)
-            - 1.0 / std::f64::consts::PI.sqrt())
+    let d = y - mu;
+    let z = d / sigma;
+    d * (2.0 * normal::cdf(z) - 1.0)
+        + sigma * (2.0 * normal::pdf(z) - 1.0 / std::f64::consts::PI.sqrt())
 }
 
 simd_fn! {
@@ -109,6 +111,20 @@ pub fn crps_lognormal(s: f64, w: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_far_y_gives_the_absolute_error_not_infinity() {
+        // Found by tests/properties.rs: z = (y − μ)/σ overflowed to ∞ and σ·∞ was returned.
+        let (sigma, y) = (1.5e-28, 1.84e300);
+        assert_eq!(crps_normal(0.0, sigma, y), y);
+        let m = NormalMixture {
+            weights: vec![0.5, 0.5],
+            locs: vec![0.0, 1.0],
+            scales: vec![sigma, sigma],
+        };
+        let crps = crps_mixture(&m, y);
+        assert!(crps.is_finite() && (crps - y).abs() <= 1e-12 * y, "{crps}");
+    }
 
     #[test]
     fn one_component_mixture_is_the_normal_formula() {

@@ -4,6 +4,32 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// The temporary files of the writes in progress, so that a process told to exit at once (a
+/// second Ctrl-C) can remove them first ([`abandon_writes`]).
+static IN_FLIGHT: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn in_flight() -> MutexGuard<'static, Vec<PathBuf>> {
+    IN_FLIGHT.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Held by a process about to exit: the temporary files of writes in progress are gone, and
+/// no write renames a file into place while this is held.
+pub struct WritesAbandoned(
+    #[expect(dead_code, reason = "held, never read")] MutexGuard<'static, Vec<PathBuf>>,
+);
+
+/// Removes the temporary files of every write in progress and blocks any rename into place
+/// until the returned guard is dropped (never, by a process that then exits): after it, each
+/// target is either untouched or already complete.
+pub fn abandon_writes() -> WritesAbandoned {
+    let mut files = in_flight();
+    for file in files.drain(..) {
+        let _ = std::fs::remove_file(file);
+    }
+    WritesAbandoned(files)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Overwrite {
@@ -37,23 +63,27 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: Overwrite) -> Result<(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".dw-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
-    // Temporary files are created private (0600); give the result the permissions of the
-    // file it replaces, or the usual 0644 for a new one.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))
+    // Created and registered under the lock, so that `abandon_writes` sees every file.
+    let mut tmp = {
+        let mut files = in_flight();
+        let tmp = tempfile::Builder::new()
+            .prefix(".dw-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
             .map_err(io)?;
+        files.push(tmp.path().to_path_buf());
+        tmp
+    };
+    let tmp_path = tmp.path().to_path_buf();
+    let written = fill(&mut tmp, path, bytes).map_err(io);
+    // Off the list and renamed under the lock: `abandon_writes` either ran before (it removed
+    // the file, the rename fails, nothing appears) or runs after (the target is complete).
+    let mut files = in_flight();
+    files.retain(|f| *f != tmp_path);
+    if let Err(error) = written {
+        drop(tmp); // removes the file while the lock is held
+        return Err(error);
     }
-    tmp.as_file().sync_all().map_err(io)?;
     match overwrite {
         Overwrite::Allow => tmp.persist(path).map(|_| ()).map_err(|e| io(e.error)),
         Overwrite::Refuse => tmp.persist_noclobber(path).map(|_| ()).map_err(|e| {
@@ -66,6 +96,23 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: Overwrite) -> Result<(
             }
         }),
     }
+}
+
+/// Writes the bytes, sets the permissions and flushes the file to disk.
+fn fill(tmp: &mut tempfile::NamedTempFile, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    tmp.write_all(bytes)?;
+    // Temporary files are created private (0600); give the result the permissions of the
+    // file it replaces, or the usual 0644 for a new one.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    tmp.as_file().sync_all()
 }
 
 /// The error without the temporary file's name, which `tempfile` adds and which means

@@ -130,6 +130,31 @@ impl Experiment {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
+    /// The text of this experiment saved as `path`: data files under the experiment's folder
+    /// are recorded relative to it (so the folder can move), others with absolute paths.
+    pub fn to_json_at(&self, path: &Path) -> String {
+        let mut saved = self.clone();
+        let folder = match folder_of(path) {
+            f if f.as_os_str().is_empty() => Path::new("."),
+            f => f,
+        };
+        saved.for_each_source(|source| source.relative_to(folder));
+        saved.to_json()
+    }
+
+    /// Every data source: the current recipe's and each run's.
+    fn for_each_source(&mut self, mut adjust: impl FnMut(&mut DataSourceSpec)) {
+        adjust(&mut self.data);
+        if let TestSourceSpec::Separate { source } = &mut self.test {
+            adjust(source);
+        }
+        for run in &mut self.runs {
+            for source in run.summary.data.iter_mut().flat_map(RunData::sources_mut) {
+                adjust(source);
+            }
+        }
+    }
+
     /// Parses and checks format and version; `path` names the file in errors.
     pub fn parse(text: &str, path: &str) -> Result<Experiment, ExperimentError> {
         // Check the header first so that a newer version gets the version error, not a
@@ -184,7 +209,7 @@ pub fn save_experiment(
     experiment: &Experiment,
     overwrite: Overwrite,
 ) -> Result<(), ExperimentError> {
-    let json = experiment.to_json();
+    let json = experiment.to_json_at(path);
     // Never write a file the loader would refuse: parse it back first.
     Experiment::parse(&json, &path.display().to_string())?;
     write_atomic(path, json.as_bytes(), overwrite)?;
@@ -197,7 +222,17 @@ pub fn load_experiment(path: &Path) -> Result<Experiment, ExperimentError> {
         path: name.clone(),
         error,
     })?;
-    Experiment::parse(&text, &name)
+    let mut experiment = Experiment::parse(&text, &name)?;
+    // Relative data paths are relative to the experiment's own folder.
+    let folder = folder_of(path);
+    experiment.for_each_source(|source| source.resolve_from(folder));
+    Ok(experiment)
+}
+
+/// The folder a file lies in: empty for a bare file name (the current directory), so that
+/// joining a path to it leaves the path as it was.
+fn folder_of(path: &Path) -> &Path {
+    path.parent().unwrap_or(Path::new(""))
 }
 
 #[cfg(test)]

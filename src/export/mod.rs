@@ -7,7 +7,8 @@ pub mod predictions;
 
 pub use atomic::{Overwrite, WriteError, write_atomic};
 pub use model_file::{
-    EnsembleFile, ModelFile, ModelFileError, ensemble_json, load_model, save_ensemble, save_model,
+    EnsembleFile, ModelFile, ModelFileError, ensemble_json, load_model, model_from_text,
+    save_ensemble, save_model,
 };
 pub use predictions::{prediction_columns, prediction_values, predictions_csv};
 pub mod experiment;

@@ -434,15 +434,21 @@ pub fn load_model(path: &Path) -> Result<(Model, ModelFile), ModelFileError> {
         path: name.clone(),
         error,
     })?;
-    let is_ensemble = serde_json::from_str::<serde_json::Value>(&text)
+    model_from_text(&text, &name)
+}
+
+/// What [`load_model`] does once the file is read: a model or ensemble file's text, validated
+/// and built; `name` names the file in errors.
+pub fn model_from_text(text: &str, name: &str) -> Result<(Model, ModelFile), ModelFileError> {
+    let is_ensemble = serde_json::from_str::<serde_json::Value>(text)
         .ok()
         .and_then(|v| v.get("format").and_then(|f| f.as_str()).map(str::to_owned))
         .is_some_and(|f| f == ENSEMBLE_FORMAT_NAME);
     if is_ensemble {
-        return ensemble_from_text(&text, &name);
+        return ensemble_from_text(text, name);
     }
-    let file = ModelFile::parse(&text, &name)?;
-    let model = file.to_model(&name)?;
+    let file = ModelFile::parse(text, name)?;
+    let model = file.to_model(name)?;
     Ok((model, file))
 }
 

@@ -46,6 +46,22 @@ impl EarlyStopper {
         }
     }
 
+    /// Keeps the best epoch's weights but never stops the run (for an interrupted run that
+    /// saves its best epoch without early stopping).
+    pub(crate) fn tracking_only() -> Self {
+        Self::new(EarlyStopping {
+            patience: usize::MAX,
+            min_delta: 0.0,
+        })
+    }
+
+    /// The epoch with the lowest held-out NLL so far, that NLL and its weights.
+    pub(crate) fn best(&self) -> Option<(usize, f64, &[f32])> {
+        self.best
+            .as_ref()
+            .map(|b| (b.epoch, b.test_nll, b.params.as_slice()))
+    }
+
     /// Records epoch `epoch`'s held-out NLL for the weights `params`. When the NLL has not
     /// improved for `patience` epochs, puts the best epoch's weights back into `params` and
     /// returns why the run stops.

@@ -160,7 +160,10 @@ impl Model {
     pub fn predictive_from_output(&self, o: &[f32]) -> Predictive {
         let floor = self.spec.sigma_floor;
         let ys = self.spec.y_scaler;
-        let scale_of = |raw: f32| ((raw as f64).softplus() + floor) * ys.std;
+        // Never 0 (a floor of 0 and a very negative raw output underflow to it), which would
+        // make log_prob NaN: the smallest normal f64 instead.
+        let scale_of =
+            |raw: f32| (((raw as f64).softplus() + floor) * ys.std).max(f64::MIN_POSITIVE);
         match self.spec.head {
             Head::Bernoulli => Predictive::Bernoulli {
                 p: (o[0] as f64).sigmoid(),
@@ -404,6 +407,22 @@ mod tests {
                 mean: 10.0,
                 std: 3.0,
             },
+        }
+    }
+
+    #[test]
+    fn a_zero_floor_and_a_very_negative_raw_scale_give_no_nan() {
+        // Found by tests/properties.rs: softplus(−3e38) + 0 is 0, and log_prob at a scale of 0
+        // was −∞ + ∞ = NaN.
+        let mut spec = spec(Head::Normal);
+        spec.sigma_floor = 0.0;
+        let model = Model::new(spec, 1);
+        let Predictive::Mixture(m) = model.predictive_from_output(&[0.0, -3e38]) else {
+            panic!("a Normal head gives a mixture");
+        };
+        assert!(m.scales[0] > 0.0, "scale {}", m.scales[0]);
+        for y in [10.0, 11.0] {
+            assert!(!m.log_prob(y).is_nan(), "log_prob({y})");
         }
     }
 

@@ -184,6 +184,25 @@ impl Trainer {
         }
     }
 
+    /// From now on keeps a copy of the weights of the epoch with the lowest held-out NLL, as
+    /// early stopping does, so that [`Trainer::stop_at_best`] can go back to them. Does nothing
+    /// with early stopping on (it keeps them already) or without a held-out set.
+    pub fn keep_best_epoch(&mut self) {
+        if self.test.is_some() && self.early_stopping.is_none() {
+            self.early_stopping = Some(EarlyStopper::tracking_only());
+        }
+    }
+
+    /// Ends the run now with the weights of its best epoch so far (lowest held-out NLL, the
+    /// early-stopping criterion) and returns that epoch and its NLL; `None` (current weights
+    /// kept) when no epoch has been scored on a held-out set.
+    pub fn stop_at_best(&mut self) -> Option<(usize, f64)> {
+        self.stop();
+        let (epoch, test_nll, params) = self.early_stopping.as_ref()?.best()?;
+        self.model.mlp.params.copy_from_slice(params);
+        Some((epoch, test_nll))
+    }
+
     /// The learning rate of the next step, as the schedule sets it.
     pub fn learning_rate(&self) -> f64 {
         let base = self.config.learning_rate;

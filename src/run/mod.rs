@@ -55,6 +55,15 @@ impl RunData {
         }
     }
 
+    /// Every data source of the recipe (the held-out one too), to adjust their paths.
+    pub fn sources_mut(&mut self) -> impl Iterator<Item = &mut DataSourceSpec> {
+        let held_out = match &mut self.held_out {
+            TestSourceSpec::Separate { source } => Some(source),
+            TestSourceSpec::Split { .. } | TestSourceSpec::None => None,
+        };
+        std::iter::once(&mut self.source).chain(held_out)
+    }
+
     /// Every file source that changed, went missing or cannot be read (empty: all unchanged).
     pub fn check(&self) -> Vec<DataCheck> {
         let mut checks = vec![check_data_source(&self.source)];

@@ -2,7 +2,7 @@
 //! SHA-256, column roles and missing-value policy; and how its held-out set is made.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -185,6 +185,32 @@ impl DataSourceSpec {
                 Ok(load_table(path)?.select(roles, *missing)?.dataset)
             }
         }
+    }
+
+    /// A relative file path read from a file in `folder` (an experiment's) is relative to that
+    /// folder, not to the current directory: this makes it a path the process can open.
+    pub fn resolve_from(&mut self, folder: &Path) {
+        if let DataSourceSpec::File { path, .. } = self
+            && path.is_relative()
+        {
+            *path = folder.join(&*path);
+        }
+    }
+
+    /// The file path as a file saved in `folder` records it: relative to `folder` when the
+    /// data lie under it (the two move together), absolute otherwise.
+    pub fn relative_to(&mut self, folder: &Path) {
+        let DataSourceSpec::File { path, .. } = self else {
+            return;
+        };
+        let (Ok(absolute), Ok(folder)) = (std::path::absolute(&*path), std::path::absolute(folder))
+        else {
+            return; // no current directory: keep the path as it was given
+        };
+        *path = match absolute.strip_prefix(&folder) {
+            Ok(inside) => inside.to_path_buf(),
+            Err(_) => absolute,
+        };
     }
 
     /// One line for the GUI and reports: `preset:lognormal (n=…, noise=…, seed=…)` or the path.

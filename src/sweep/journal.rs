@@ -266,8 +266,8 @@ fn ends_without_newline(path: &Path) -> std::io::Result<bool> {
 }
 
 /// One line as JSON; Python's `NaN`, `Infinity` and `-Infinity` (which `json.dumps` writes for
-/// non-finite floats) are read as such.
-fn parse_line(text: &str) -> Result<Value, String> {
+/// non-finite floats) are read as such. Lines without an `op_code` are refused.
+pub fn parse_line(text: &str) -> Result<Value, String> {
     match serde_json::from_str::<Value>(text) {
         Ok(v) if v.get("op_code").and_then(Value::as_u64).is_some() => Ok(v),
         Ok(_) => Err("no op_code".into()),

@@ -448,3 +448,53 @@ fn reduce_on_plateau_cuts_the_rate_when_the_held_out_nll_stalls() {
         "one halving per stalled epoch (patience 1)"
     );
 }
+
+#[test]
+fn stopping_at_the_best_epoch_puts_its_weights_back() {
+    let (train, test) = (line(200, 0), line(50, 900));
+    let config = TrainConfig {
+        epochs: 400,
+        learning_rate: 3e-2,
+        hidden: vec![LayerSpec::new(64, Activation::Relu)],
+        ..small_config()
+    };
+    let mut t = trainer(config, &train, Some(&test));
+    t.keep_best_epoch();
+    // Train until an epoch is worse than the best so far: the interrupted case that matters.
+    let mut best = f64::INFINITY;
+    while let Some(record) = t.run_epoch() {
+        let nll = record.test_nll.expect("held-out NLL");
+        if nll > best {
+            break;
+        }
+        best = nll;
+    }
+    let last = t.epochs_done();
+    let (epoch, nll) = t.stop_at_best().expect("a best epoch");
+    assert!(t.is_finished(), "the run has ended");
+    let lowest = t
+        .history()
+        .iter()
+        .min_by(|a, b| a.test_nll.partial_cmp(&b.test_nll).expect("finite"))
+        .expect("history");
+    assert_eq!((epoch, Some(nll)), (lowest.epoch, lowest.test_nll));
+    assert!(
+        epoch < last,
+        "an earlier epoch than the last ({epoch} of {last})"
+    );
+    assert!(
+        (t.score(&test).nll - nll).abs() < 1e-9,
+        "the model scores as its best epoch did"
+    );
+}
+
+#[test]
+fn stopping_at_the_best_without_held_out_data_keeps_the_current_weights() {
+    let train = line(200, 0);
+    let mut t = trainer(small_config(), &train, None);
+    t.keep_best_epoch();
+    t.run_epoch();
+    let before = t.model().mlp.params.clone();
+    assert_eq!(t.stop_at_best(), None);
+    assert_eq!(t.model().mlp.params, before);
+}

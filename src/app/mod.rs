@@ -11,6 +11,7 @@ pub mod colormap;
 mod command;
 mod data_panel;
 mod data_source;
+mod density_image;
 mod diagnostics_view;
 mod events;
 mod experiment_actions;

@@ -197,11 +197,14 @@ mod tests {
             // Lighter than the points' colour, so a point of its own class shows on it…
             assert!(luminance(end) > luminance(class) + 30.0, "{p}: {end:?}");
             // …but still tinted towards it (the hue is the class's).
-            let toward = |k: usize| (end[k] as i32 - 246).signum() == (class[k] as i32 - 246).signum();
+            let toward =
+                |k: usize| (end[k] as i32 - 246).signum() == (class[k] as i32 - 246).signum();
             assert!((0..3).all(toward), "{p}: {end:?} vs {class:?}");
         }
         // Confidence darkens the tint steadily.
-        let l: Vec<f32> = (0..=10).map(|i| luminance(probability_rgb(0.05 * i as f32))).collect();
+        let l: Vec<f32> = (0..=10)
+            .map(|i| luminance(probability_rgb(0.05 * i as f32)))
+            .collect();
         assert!(l.windows(2).all(|w| w[1] >= w[0]), "{l:?}");
     }
 }

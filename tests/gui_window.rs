@@ -44,7 +44,10 @@ fn a_two_input_0_1_target_shows_its_plane_before_training() {
     assert!(data.is_binary && data.n_inputs() == 2);
     assert!(h.state().session.model.is_none(), "nothing trained");
     // The plane's vertical axis is the second input (a strip of labels has none).
-    assert!(h.query_by_label("y axis").is_some(), "the plane's y-axis picker");
+    assert!(
+        h.query_by_label("y axis").is_some(),
+        "the plane's y-axis picker"
+    );
     // Outlined points of both labels are in the legend.
     assert!(h.query_by_label_contains("train, label 0").is_some());
     assert!(h.query_by_label_contains("held-out, label 1").is_some());
@@ -125,8 +128,10 @@ fn a_sample_count_above_the_maximum_says_it_was_clamped() {
     h.run_ok();
     assert_eq!(h.state().settings.data.params.n, 10_000_000);
     assert!(
-        h.query_by_label_contains("25\u{2009}000\u{2009}000 is above the maximum; clamped to 10\u{2009}000\u{2009}000")
-            .is_some()
+        h.query_by_label_contains(
+            "25\u{2009}000\u{2009}000 is above the maximum; clamped to 10\u{2009}000\u{2009}000"
+        )
+        .is_some()
     );
     // A count within the range clears the note.
     h.get_by_label("Samples").set_value_accesskit(5_000.0);

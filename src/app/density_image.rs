@@ -141,7 +141,13 @@ mod tests {
         let mut y_outside = y.clone();
         y_outside.push(0.0);
         let data = dataset(with_outside, y_outside);
-        let bins = BinnedPoints::of(&data, 0, Vertical::Target, ((0.0, 1.0), (0.0, 2.0)), (10, 5));
+        let bins = BinnedPoints::of(
+            &data,
+            0,
+            Vertical::Target,
+            ((0.0, 1.0), (0.0, 2.0)),
+            (10, 5),
+        );
         let total: u64 = bins.counts.iter().map(|&c| u64::from(c)).sum();
         assert_eq!(total, n as u64, "the point at x = 5 is outside");
         // y = 2x: every point lies on the diagonal bins.
@@ -158,7 +164,13 @@ mod tests {
     fn labels_colour_the_bins_and_empty_bins_stay_clear() {
         // Two points labelled 1 in the left bin, one labelled 0 in the right.
         let data = dataset(vec![0.1, 0.2, 0.9], vec![1.0, 1.0, 0.0]);
-        let bins = BinnedPoints::of(&data, 0, Vertical::Target, ((0.0, 1.0), (-0.5, 1.5)), (2, 2));
+        let bins = BinnedPoints::of(
+            &data,
+            0,
+            Vertical::Target,
+            ((0.0, 1.0), (-0.5, 1.5)),
+            (2, 2),
+        );
         assert_eq!(bins.ones.as_ref().expect("binary"), &vec![0, 0, 2, 0]);
         let classes = [Color32::from_rgb(0, 0, 255), Color32::from_rgb(255, 0, 0)];
         let image = bins.image(Color32::GRAY, classes, 1.0);

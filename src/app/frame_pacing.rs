@@ -99,7 +99,10 @@ impl FramePacer {
             frame.spare.release();
             let wall = frame.started.elapsed();
             let (cost, measured) = match meter.lock() {
-                Ok(mut meter) => (meter.frame_done(Instant::now(), window_cpu_secs), meter.measured),
+                Ok(mut meter) => (
+                    meter.frame_done(Instant::now(), window_cpu_secs),
+                    meter.measured,
+                ),
                 Err(_) => (None, false),
             };
             match cost {
@@ -205,7 +208,10 @@ mod tests {
         assert_eq!(meter.frame_done(start, read), None);
         // Three more frames within the second: counted, not read.
         for ms in [200, 400, 600] {
-            assert_eq!(meter.frame_done(start + Duration::from_millis(ms), read), None);
+            assert_eq!(
+                meter.frame_done(start + Duration::from_millis(ms), read),
+                None
+            );
         }
         // At 1 s, 4 frames have used 40 ms of CPU since the reading: 10 ms each, however long
         // they waited for a core.

@@ -156,7 +156,11 @@ pub fn main_plot_ui(
                     Points::new("x* marker", vec![[x_star, plane_star]])
                         .shape(MarkerShape::Cross)
                         .radius(8.0)
-                        .color(if heat_shown { PLANE_STAR_COLOR } else { X_STAR_COLOR }),
+                        .color(if heat_shown {
+                            PLANE_STAR_COLOR
+                        } else {
+                            X_STAR_COLOR
+                        }),
                 );
             } else {
                 plot_ui.vline(
@@ -353,7 +357,10 @@ fn draw_binned(
     ];
     for ((show, name), bins) in sets.into_iter().zip(&caches.bins) {
         if let (true, Some((texture, rows))) = (show, bins) {
-            let label = format!("{name} ({} rows, binned)", super::widgets::fmt_count(*rows as u64));
+            let label = format!(
+                "{name} ({} rows, binned)",
+                super::widgets::fmt_count(*rows as u64)
+            );
             plot_ui.image(PlotImage::new(label, texture.id(), center, size).allow_hover(false));
         }
     }
@@ -538,7 +545,10 @@ impl PlotCaches {
                     *rows = set.len();
                 }
                 None => {
-                    *slot = Some((ctx.load_texture(name, image, TextureOptions::NEAREST), set.len()))
+                    *slot = Some((
+                        ctx.load_texture(name, image, TextureOptions::NEAREST),
+                        set.len(),
+                    ))
                 }
             }
         }

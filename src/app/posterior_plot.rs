@@ -118,7 +118,14 @@ const FULL_RANGE: (f64, f64) = (0.0005, 0.9995);
 /// The y range the panel plots for `m`: its central 97 % (or 99.9 % with `full_range`),
 /// padded; `None` if the quantiles are not finite. Exported posterior figures use it too.
 pub fn plotted_range(m: &NormalMixture, full_range: bool) -> Option<(f64, f64)> {
-    y_range(m, if full_range { FULL_RANGE } else { CENTRAL_RANGE })
+    y_range(
+        m,
+        if full_range {
+            FULL_RANGE
+        } else {
+            CENTRAL_RANGE
+        },
+    )
 }
 
 fn y_range(m: &NormalMixture, (p_lo, p_hi): (f64, f64)) -> Option<(f64, f64)> {
@@ -234,52 +241,52 @@ fn density_ui(ui: &mut Ui, s: &DensitySummary, _has_model: bool) {
         .max_height((ui.available_height() * 0.55).max(80.0))
         .auto_shrink([false, true])
         .show(ui, |ui| {
-        egui::Grid::new("posterior summary")
-            .num_columns(2)
-            .striped(true)
-            .show(ui, |ui| {
-                let row = |ui: &mut Ui, name: &str, value: String, color: Option<Color32>| {
-                    match color {
-                        Some(c) => ui.colored_label(c, name),
-                        None => ui.label(name),
+            egui::Grid::new("posterior summary")
+                .num_columns(2)
+                .striped(true)
+                .show(ui, |ui| {
+                    let row = |ui: &mut Ui, name: &str, value: String, color: Option<Color32>| {
+                        match color {
+                            Some(c) => ui.colored_label(c, name),
+                            None => ui.label(name),
+                        };
+                        ui.label(value);
+                        ui.end_row();
                     };
-                    ui.label(value);
-                    ui.end_row();
-                };
-                row(ui, "mean", format_value(s.mean), Some(MEAN_COLOR));
-                row(ui, "median", format_value(s.median), Some(MEDIAN_COLOR));
-                row(ui, "mode", format_value(s.mode), Some(MODE_COLOR));
-                row(ui, "std", format_value(s.std), None);
-                let interval_color = Some(color(palette::INTERVAL));
-                row(ui, "68 % interval", format_interval(s.i68), interval_color);
-                if let Some(i68) = s.truth.as_ref().and_then(|t| t.i68) {
-                    // The true interval right under the model's, so the two read together.
-                    row(ui, "true 68 %", format_interval(i68), Some(TRUTH_COLOR));
-                }
-                row(ui, "95 % interval", format_interval(s.i95), interval_color);
-                if let Some(i95) = s.truth.as_ref().and_then(|t| t.i95) {
-                    row(ui, "true 95 %", format_interval(i95), Some(TRUTH_COLOR));
-                }
-                if let Some(t) = &s.truth {
-                    // One value per row, so the panel keeps its width (five true modes included).
-                    row(ui, "true mean", format_value(t.mean), Some(TRUTH_COLOR));
-                    row(ui, "true median", format_value(t.median), Some(TRUTH_COLOR));
-                    let modes = t
-                        .modes
-                        .iter()
-                        .map(|m| format_value(*m))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    let label = if t.modes.len() > 1 {
-                        "true modes"
-                    } else {
-                        "true mode"
-                    };
-                    ui.colored_label(TRUTH_COLOR, label);
-                    ui.add(egui::Label::new(modes).wrap());
-                    ui.end_row();
-                }
-            });
+                    row(ui, "mean", format_value(s.mean), Some(MEAN_COLOR));
+                    row(ui, "median", format_value(s.median), Some(MEDIAN_COLOR));
+                    row(ui, "mode", format_value(s.mode), Some(MODE_COLOR));
+                    row(ui, "std", format_value(s.std), None);
+                    let interval_color = Some(color(palette::INTERVAL));
+                    row(ui, "68 % interval", format_interval(s.i68), interval_color);
+                    if let Some(i68) = s.truth.as_ref().and_then(|t| t.i68) {
+                        // The true interval right under the model's, so the two read together.
+                        row(ui, "true 68 %", format_interval(i68), Some(TRUTH_COLOR));
+                    }
+                    row(ui, "95 % interval", format_interval(s.i95), interval_color);
+                    if let Some(i95) = s.truth.as_ref().and_then(|t| t.i95) {
+                        row(ui, "true 95 %", format_interval(i95), Some(TRUTH_COLOR));
+                    }
+                    if let Some(t) = &s.truth {
+                        // One value per row, so the panel keeps its width (five true modes included).
+                        row(ui, "true mean", format_value(t.mean), Some(TRUTH_COLOR));
+                        row(ui, "true median", format_value(t.median), Some(TRUTH_COLOR));
+                        let modes = t
+                            .modes
+                            .iter()
+                            .map(|m| format_value(*m))
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        let label = if t.modes.len() > 1 {
+                            "true modes"
+                        } else {
+                            "true mode"
+                        };
+                        ui.colored_label(TRUTH_COLOR, label);
+                        ui.add(egui::Label::new(modes).wrap());
+                        ui.end_row();
+                    }
+                });
         });
     let max_pdf = s.pdf.iter().map(|p| p[1]).fold(0.0, f64::max);
     Plot::new("posterior")

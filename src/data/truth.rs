@@ -559,7 +559,9 @@ mod tests {
     fn true_intervals_hold_their_mass() {
         // Lognormal at x = 1: y = 2 + e^z, so the 68.27 % interval is 2 + e^{±1} (literals).
         let t = truth(Preset::Lognormal);
-        let (a, b) = t.interval(&[1.0], 0.682_689_492_137_085_9).expect("closed form");
+        let (a, b) = t
+            .interval(&[1.0], 0.682_689_492_137_085_9)
+            .expect("closed form");
         assert!((a - (2.0 + (-1.0f64).exp())).abs() < 1e-9, "{a}");
         assert!((b - (2.0 + 1.0f64.exp())).abs() < 1e-9, "{b}");
         // Heteroscedastic at x = 0.4: N(0.4, (noise·0.3)²), the 95 % interval ±1.959964 sd.

@@ -375,6 +375,9 @@ mod tests {
         let mut fig = PosteriorFigure::for_model(&f.model, &predictive, vec![0.5, -0.25]);
         fig.varied = vec![0];
         let svg = check_both(&Figure::Posterior(fig), &[]);
-        assert!(svg.contains("at x1 = 0.5; held: x2 = \u{2212}0.25"), "{svg}");
+        assert!(
+            svg.contains("at x1 = 0.5; held: x2 = \u{2212}0.25"),
+            "{svg}"
+        );
     }
 }

@@ -93,13 +93,13 @@ impl BinnedPoints {
     /// class colours by the share of ones. Row 0 of the image is the top.
     pub fn image(&self, color: Color32, classes: [Color32; 2], max_alpha: f32) -> ColorImage {
         let max = self.counts.iter().copied().max().unwrap_or(0).max(1);
-        let log_max = (1.0 + max as f32).ln();
+        let log_max = (max as f32).ln_1p();
         let mut pixels = vec![Color32::TRANSPARENT; self.nx * self.ny];
         for (k, &c) in self.counts.iter().enumerate() {
             if c == 0 {
                 continue;
             }
-            let strength = (1.0 + c as f32).ln() / log_max;
+            let strength = (c as f32).ln_1p() / log_max;
             let alpha = max_alpha * (0.35 + 0.65 * strength);
             let rgb = match &self.ones {
                 Some(ones) => mix(classes[0], classes[1], ones[k] as f32 / c as f32),

@@ -12,12 +12,13 @@
 //!   lane's share too. Without that callback (no OpenGL, as in tests) the request lapses after
 //!   [`FRAME_ALLOWANCE`].
 //! * **A budget for painting.** The worker's news is shown at most every
-//!   `frame cost / PAINT_BUDGET`, and never more often than the base interval (4 frames/s).
+//!   `frame cost / PAINT_BUDGET`, and never more often than the base interval (≥ 4 frames/s).
 //!   A frame's cost is the CPU time the window's own threads (the UI thread and the software
 //!   rasterizer's, everything but training's) spend per frame, averaged over about a second
-//!   from `/proc/self/task`: on a loaded machine a frame's *wall* time is mostly waiting for
-//!   a core, and budgeting by it slowed the live view to 1.4 frames/s although each frame cost
-//!   only a few milliseconds of CPU. Where `/proc` is missing, the wall time (layout to
+//!   from `/proc/self/task`, over the machine's cores: the budget is a share of the whole
+//!   machine. On a loaded machine a frame's *wall* time is mostly waiting for a core, and
+//!   budgeting by it slowed the live view to 0.7–1.4 frames/s although a frame cost ~25 ms of
+//!   CPU (llvmpipe's fragment shaders ~70 % of it, layout and tessellation the rest). Where `/proc` is missing, the wall time (layout to
 //!   finished pixels) stands in. User input still repaints at once.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -32,15 +33,16 @@ use crate::nn::SpareCore;
 /// Longest a frame may keep its core: far more than layout and painting take.
 pub const FRAME_ALLOWANCE: Duration = Duration::from_millis(100);
 
-/// Share of the wall time that repaints driven by training news may take.
-pub const PAINT_BUDGET: f64 = 0.06;
+/// Share of the machine's CPU (or, without a CPU reading, of the wall time) that repaints
+/// driven by training news may take.
+pub const PAINT_BUDGET: f64 = 0.07;
 
 #[derive(Clone)]
 pub struct FramePacer {
     /// Shortest time between two repaints caused by the worker.
     base: Duration,
     /// Cost of a frame painted while training, in microseconds (0: none yet): CPU time per
-    /// frame once measured, the last frame's wall time before that.
+    /// frame over the machine's cores once measured, the last frame's wall time before that.
     frame_micros: Arc<AtomicU64>,
     meter: Arc<Mutex<CpuMeter>>,
 }
@@ -106,7 +108,10 @@ impl FramePacer {
                 Err(_) => (None, false),
             };
             match cost {
-                Some(cpu_per_frame) => frame_micros.store(micros(cpu_per_frame), Ordering::Relaxed),
+                Some(cpu_per_frame) => {
+                    let share = cpu_per_frame.div_f64(machine_cores());
+                    frame_micros.store(micros(share), Ordering::Relaxed);
+                }
                 // Until the first CPU reading (or without /proc): the wall time.
                 None if !measured => frame_micros.store(micros(wall), Ordering::Relaxed),
                 None => {}
@@ -118,6 +123,11 @@ impl FramePacer {
             callback: Arc::new(callback),
         });
     }
+}
+
+/// Cores the training and the window share.
+fn machine_cores() -> f64 {
+    std::thread::available_parallelism().map_or(1.0, |n| n.get() as f64)
 }
 
 fn micros(d: Duration) -> u64 {
@@ -195,7 +205,11 @@ mod tests {
         pacer.frame_micros.store(3_000, Ordering::Relaxed); // a GPU frame
         assert_eq!(pacer.interval(), Duration::from_millis(250));
         pacer.frame_micros.store(30_000, Ordering::Relaxed); // a software-rendered frame
-        assert_eq!(pacer.interval(), Duration::from_millis(500));
+        assert_eq!(
+            pacer.interval(),
+            Duration::from_millis(30).div_f64(PAINT_BUDGET)
+        );
+        assert!(pacer.interval() > Duration::from_millis(250));
     }
 
     #[test]

@@ -31,9 +31,9 @@ const POINT_ALPHA: u8 = 110;
 const X_STAR_COLOR: Color32 = Color32::from_rgb(255, 255, 255);
 /// The x* cross on the light probability map.
 const PLANE_STAR_COLOR: Color32 = Color32::from_rgb(20, 20, 20);
-/// Classifier points: fill radius, and how far out their outline ring sits, in screen points.
+/// Classifier points: fill radius and outline width, in screen points.
 const CLASS_POINT_RADIUS: f32 = 2.4;
-const OUTLINE_WIDTH: f32 = 0.5;
+const OUTLINE_WIDTH: f32 = 1.0;
 
 /// Drawn points, a heat-map texture and true curves, rebuilt only when their inputs change.
 #[derive(Default)]
@@ -111,7 +111,11 @@ pub fn main_plot_ui(
         plot = plot.data_aspect(1.0);
     }
     let response = plot
-        .legend(super::widgets::legend(Corner::LeftTop))
+        .legend(
+            // An outlined point is two items of one name: the legend shows the fill's colour.
+            super::widgets::legend(Corner::LeftTop)
+                .color_conflict_handling(egui_plot::ColorConflictHandling::PickLast),
+        )
         .custom_x_axes(super::widgets::x_axis(x_name))
         .y_axis_label(y_name)
         .allow_zoom(false)
@@ -400,22 +404,21 @@ fn draw_points<'a>(
                 if points[class].is_empty() {
                     continue;
                 }
-                // The fill first, so the legend shows the label's colour; the ring under the
-                // same name hides and shows with it.
+                // A dark disc under the fill makes the outline; both carry the entry's name,
+                // so the legend hides and shows them together (showing the fill's colour).
                 let label = format!("{name}, label {class}");
                 plot_ui.points(
                     Points::new(label.clone(), PlotPoints::Borrowed(&points[class]))
                         .shape(shape)
-                        .color(class_color)
-                        .radius(CLASS_POINT_RADIUS)
+                        .color(outline)
+                        .radius(CLASS_POINT_RADIUS + OUTLINE_WIDTH)
                         .allow_hover(false),
                 );
                 plot_ui.points(
                     Points::new(label, PlotPoints::Borrowed(&points[class]))
                         .shape(shape)
-                        .color(outline)
-                        .filled(false)
-                        .radius(CLASS_POINT_RADIUS + OUTLINE_WIDTH)
+                        .color(class_color)
+                        .radius(CLASS_POINT_RADIUS)
                         .allow_hover(false),
                 );
             }
@@ -548,7 +551,7 @@ impl PlotCaches {
                     *slot = Some((
                         ctx.load_texture(name, image, TextureOptions::NEAREST),
                         set.len(),
-                    ))
+                    ));
                 }
             }
         }

@@ -20,8 +20,11 @@ if [ ${#need[@]} -gt 0 ]; then
     $SUDO apt-get update
     $SUDO apt-get install -y "${need[@]}"
 fi
-[ -x target/release/density-workbench ] || cargo build --release
-DISPLAY_NUM=:$((90 + RANDOM % 9))
+# SHOT_BIN: another build to run (e.g. a copy of an older one, for before/after pairs).
+BIN=${SHOT_BIN:-target/release/density-workbench}
+[ -x "$BIN" ] || cargo build --release
+# SHOT_DISPLAY=:73 picks the display, so parallel sessions do not collide.
+DISPLAY_NUM=${SHOT_DISPLAY:-:$((90 + RANDOM % 9))}
 Xvfb "$DISPLAY_NUM" -screen 0 "${SIZE}x24" >/dev/null 2>&1 &
 XVFB=$!
 trap 'kill $APP $XVFB 2>/dev/null || true' EXIT
@@ -29,7 +32,7 @@ sleep 1
 W=${SIZE%x*}
 H=${SIZE#*x}
 # The window asks for 1280×800; a smaller screen gets a window of the screen's size.
-DISPLAY=$DISPLAY_NUM DW_WINDOW_SIZE="${W}x${H}" target/release/density-workbench &
+DISPLAY=$DISPLAY_NUM DW_WINDOW_SIZE="${W}x${H}" "$BIN" &
 APP=$!
 sleep 2
 if [ -n "${SHOT_ACTIONS:-}" ]; then

@@ -118,20 +118,28 @@ pub fn normalize_density(grid: &[f32], nx: usize, norm: HeatNorm) -> (Vec<f32>, 
 }
 
 /// Class 0 colour of the classifier views.
-pub const CLASS0: [u8; 3] = [40, 110, 200];
+pub const CLASS0: [u8; 3] = crate::palette::CLASS0;
 /// Class 1 colour of the classifier views.
-pub const CLASS1: [u8; 3] = [235, 140, 30];
+pub const CLASS1: [u8; 3] = crate::palette::CLASS1;
 
-/// p(class 1) → blue (0) through a light grey (0.5) to orange (1).
+/// Near-white middle of the probability map (p = 0.5: no opinion).
+pub const PROBABILITY_MID: [u8; 3] = [246, 246, 246];
+/// How far towards white the map's ends are taken from the class colours, so points drawn in
+/// the full class colours still stand out where the model is sure.
+const PROBABILITY_END_LIGHTNESS: f32 = 0.45;
+
+/// p(class 1) as a light background: near white at 0.5, a light tint of the class colour
+/// towards 0 (blue) and 1 (orange), by confidence |2p − 1|.
 pub fn probability_rgb(p: f32) -> [u8; 3] {
     let p = if p.is_nan() { 0.5 } else { p.clamp(0.0, 1.0) };
-    let mid = 225.0f32;
-    let (end, s) = if p < 0.5 {
+    let (class, s) = if p < 0.5 {
         (CLASS0, 1.0 - 2.0 * p)
     } else {
         (CLASS1, 2.0 * p - 1.0)
     };
-    let mix = |k: usize| (mid + (end[k] as f32 - mid) * s).round() as u8;
+    let end = |k: usize| class[k] as f32 + (255.0 - class[k] as f32) * PROBABILITY_END_LIGHTNESS;
+    let mid = |k: usize| PROBABILITY_MID[k] as f32;
+    let mix = |k: usize| (mid(k) + (end(k) - mid(k)) * s).round() as u8;
     [mix(0), mix(1), mix(2)]
 }
 
@@ -179,10 +187,24 @@ mod tests {
     }
 
     #[test]
-    fn probability_map_is_symmetric() {
-        assert_eq!(probability_rgb(0.0), CLASS0);
-        assert_eq!(probability_rgb(1.0), CLASS1);
-        assert_eq!(probability_rgb(0.5), [225, 225, 225]);
+    fn probability_map_is_pale_where_unsure_and_light_where_sure() {
+        assert_eq!(probability_rgb(0.5), PROBABILITY_MID);
         assert_eq!(probability_rgb(f32::NAN), probability_rgb(0.5));
+        let luminance =
+            |c: [u8; 3]| 0.2126 * c[0] as f32 + 0.7152 * c[1] as f32 + 0.0722 * c[2] as f32;
+        for (p, class) in [(0.0, CLASS0), (1.0, CLASS1)] {
+            let end = probability_rgb(p);
+            // Lighter than the points' colour, so a point of its own class shows on it…
+            assert!(luminance(end) > luminance(class) + 30.0, "{p}: {end:?}");
+            // …but still tinted towards it (the hue is the class's).
+            let toward =
+                |k: usize| (end[k] as i32 - 246).signum() == (class[k] as i32 - 246).signum();
+            assert!((0..3).all(toward), "{p}: {end:?} vs {class:?}");
+        }
+        // Confidence darkens the tint steadily.
+        let l: Vec<f32> = (0..=10)
+            .map(|i| luminance(probability_rgb(0.05 * i as f32)))
+            .collect();
+        assert!(l.windows(2).all(|w| w[1] >= w[0]), "{l:?}");
     }
 }

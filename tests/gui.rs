@@ -40,7 +40,7 @@ fn trains_a_small_model_and_shows_losses_and_the_posterior() {
     h.get_by_label("x*").set_value_accesskit(1.2);
     h.run_ok();
     assert!((h.state().settings.view.x_star - 1.2).abs() < 1e-9);
-    assert!(h.query_by_label_contains("x = 1.200").is_some());
+    assert!(h.query_by_label_contains("at x = 1.2").is_some());
     assert!(h.query_by_label("68 % interval").is_some());
     assert!(h.query_by_label("95 % interval").is_some());
     assert!(h.query_all_by_label("median").count() >= 1);

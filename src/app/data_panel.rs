@@ -68,6 +68,9 @@ pub fn data_ui(
     }
 }
 
+/// The most rows the window generates (the CLI goes to `Preset::MAX_ROWS`).
+pub const MAX_WINDOW_SAMPLES: usize = 10_000_000;
+
 fn preset_ui(ui: &mut Ui, settings: &mut DataSettings, commands: &mut Vec<Command>) {
     let before = settings.preset;
     egui::ComboBox::from_label("Preset")
@@ -84,13 +87,42 @@ fn preset_ui(ui: &mut Ui, settings: &mut DataSettings, commands: &mut Vec<Comman
     egui::Grid::new("preset params")
         .num_columns(2)
         .show(ui, |ui| {
-            grid_row(
+            // The drag value accepts more so a typed count above the window's maximum is
+            // clamped here, where the panel can say so.
+            let samples = grid_row(
                 ui,
                 "Samples",
                 DragValue::new(&mut settings.params.n)
-                    .range(2..=10_000_000)
+                    .range(2..=usize::MAX)
                     .speed(100.0),
             );
+            let clamped_id = samples.id.with("clamped from");
+            if settings.params.n > MAX_WINDOW_SAMPLES {
+                let asked = settings.params.n;
+                settings.params.n = MAX_WINDOW_SAMPLES;
+                ui.data_mut(|d| d.insert_temp(clamped_id, asked));
+            }
+            let clamped: Option<usize> = ui.data(|d| d.get_temp(clamped_id));
+            if let Some(asked) = clamped {
+                if settings.params.n == MAX_WINDOW_SAMPLES {
+                    ui.label("");
+                    ui.add(
+                        egui::Label::new(
+                            egui::RichText::new(format!(
+                                "{} is above the maximum; clamped to {}",
+                                fmt_count(asked as u64),
+                                fmt_count(MAX_WINDOW_SAMPLES as u64)
+                            ))
+                            .small()
+                            .color(ui.visuals().warn_fg_color),
+                        )
+                        .wrap(),
+                    );
+                    ui.end_row();
+                } else {
+                    ui.data_mut(|d| d.remove::<usize>(clamped_id));
+                }
+            }
             grid_row(
                 ui,
                 "Noise",

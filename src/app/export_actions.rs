@@ -32,6 +32,7 @@ impl WorkbenchApp {
     pub(crate) fn apply_file_action(&mut self, action: FileAction) {
         match action {
             FileAction::Show(dialog) => {
+                self.settings.export.place_in_last_folder(dialog);
                 self.files.open = Some(dialog);
                 self.files.message = None;
             }
@@ -135,7 +136,7 @@ impl WorkbenchApp {
         let current = self.settings.export.path_mut(dialog).clone();
         let mut picker = rfd::FileDialog::new().add_filter(name, extensions);
         let current = Path::new(current.trim());
-        if let Some(dir) = current.parent().filter(|d| d.is_dir()) {
+        if let Some(dir) = self.settings.export.start_folder(dialog) {
             picker = picker.set_directory(dir);
         }
         let picked = if dialog.writes() {
@@ -147,7 +148,10 @@ impl WorkbenchApp {
             picker.pick_file()
         };
         match picked {
-            Some(path) => *self.settings.export.path_mut(dialog) = path.display().to_string(),
+            Some(path) => {
+                self.settings.export.remember_folder(&path);
+                *self.settings.export.path_mut(dialog) = path.display().to_string();
+            }
             None => self.files.error(
                 "no file chosen (if no dialog appeared, type the path and press the button)",
             ),
@@ -162,7 +166,11 @@ impl WorkbenchApp {
         }
         // Absolute, so messages say where the file went.
         let path = PathBuf::from(path);
-        Some(std::path::absolute(&path).unwrap_or(path))
+        let path = std::path::absolute(&path).unwrap_or(path);
+        if path.parent().is_some_and(Path::is_dir) {
+            self.settings.export.remember_folder(&path);
+        }
+        Some(path)
     }
 
     fn run_dialog(&mut self, dialog: Dialog) {
@@ -521,12 +529,20 @@ impl WorkbenchApp {
         let Some(data) = &self.data else {
             return Err("no data loaded".into());
         };
-        let row = state::x_star_row(data, &self.settings.view, model.head().is_classifier());
+        let classifier = model.head().is_classifier();
+        let row = state::x_star_row(data, &self.settings.view, classifier);
+        let varied = state::x_star_columns(data, &self.settings.view, classifier);
         let truth = data.truth.clone().filter(|_| self.settings.view.show_truth);
+        let full_range = self.settings.view.posterior_full_range;
         Ok(Box::new(move || {
             let predictive = model.predict(&row);
             let mut figure = PosteriorFigure::for_model(&model, &predictive, row);
             figure.truth = truth.as_ref();
+            figure.varied = varied;
+            // The y range the posterior panel shows.
+            if let crate::nn::Predictive::Mixture(m) = &predictive {
+                figure.y_range = super::posterior_plot::plotted_range(m, full_range);
+            }
             // Weighted components as in the posterior panel (which always draws them).
             render_figure(&Figure::Posterior(figure), format, &options).map_err(|e| e.to_string())
         }))

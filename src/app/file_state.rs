@@ -2,7 +2,7 @@
 //! the background write, the pending confirmation and the last message. Plain data: the menu
 //! (`file_menu.rs`) draws it and the actions (`export_actions.rs`) change it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -171,6 +171,9 @@ pub struct ExportSettings {
     pub experiment_path: String,
     /// The sweep journal to follow.
     pub journal_path: String,
+    /// The folder of the last file chosen, written or opened through any dialog: a dialog
+    /// whose path is a bare file name starts there.
+    pub last_folder: String,
 }
 
 impl Default for ExportSettings {
@@ -186,11 +189,45 @@ impl Default for ExportSettings {
             figure_dpi: 0.0,
             experiment_path: "experiment.json".into(),
             journal_path: String::new(),
+            last_folder: String::new(),
         }
     }
 }
 
 impl ExportSettings {
+    /// Remembers the folder of `path` (an absolute path the user chose or used).
+    pub fn remember_folder(&mut self, path: &Path) {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            self.last_folder = dir.display().to_string();
+        }
+    }
+
+    /// Puts a bare file name (no folder typed) into the last folder used, so a dialog opens
+    /// where the previous one left off; a path with a folder is the user's and stays.
+    pub fn place_in_last_folder(&mut self, dialog: Dialog) {
+        let folder = self.last_folder.trim().to_string();
+        let path = self.path_mut(dialog);
+        let typed = Path::new(path.trim());
+        let bare = typed
+            .parent()
+            .is_none_or(|parent| parent.as_os_str().is_empty());
+        if bare && !folder.is_empty() && !path.trim().is_empty() {
+            *path = Path::new(&folder).join(typed).display().to_string();
+        }
+    }
+
+    /// The folder a system dialog starts in: that of its path when it exists, else the last
+    /// folder used.
+    pub fn start_folder(&mut self, dialog: Dialog) -> Option<PathBuf> {
+        let last = PathBuf::from(self.last_folder.trim());
+        let current = PathBuf::from(self.path_mut(dialog).trim());
+        current
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty() && d.is_dir())
+            .map(Path::to_path_buf)
+            .or_else(|| last.is_dir().then_some(last))
+    }
+
     pub fn path_mut(&mut self, dialog: Dialog) -> &mut String {
         match dialog {
             Dialog::OpenModel | Dialog::SaveModel => &mut self.model_path,
@@ -313,5 +350,44 @@ impl FileUi {
             text: text.into(),
             error: true,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dialogs_start_in_the_last_folder_used() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut export = ExportSettings::default();
+        // Nothing used yet: the bare default name stays as it is.
+        export.place_in_last_folder(Dialog::ExportFigure);
+        assert_eq!(export.figure_path, "figure.png");
+        assert_eq!(export.start_folder(Dialog::ExportFigure), None);
+
+        export.remember_folder(&dir.path().join("model.json"));
+        export.place_in_last_folder(Dialog::ExportFigure);
+        assert_eq!(
+            Path::new(&export.figure_path),
+            dir.path().join("figure.png"),
+            "another dialog's bare name goes to the folder last used"
+        );
+        assert_eq!(
+            export.start_folder(Dialog::ExportPredictions),
+            Some(dir.path().to_path_buf())
+        );
+        // A folder the user typed is kept.
+        export.predictions_path = "/somewhere/else/p.csv".into();
+        export.place_in_last_folder(Dialog::ExportPredictions);
+        assert_eq!(export.predictions_path, "/somewhere/else/p.csv");
+    }
+
+    #[test]
+    fn old_settings_without_the_folder_still_load() {
+        let old: ExportSettings =
+            serde_json::from_str(r#"{"model_path": "m.json"}"#).expect("old settings");
+        assert_eq!(old.model_path, "m.json");
+        assert_eq!(old.last_folder, "");
     }
 }

@@ -2,6 +2,10 @@
 //! it — a p(y|x) heat map, mean/median/mode curves, bands and component means for regression
 //! heads; p(y=1|x) or a probability map over the input plane for the classifier — plus the
 //! true curves of presets that know them. Clicking or dragging sets x*.
+//!
+//! A 0/1 target with two or more inputs is drawn on the input plane (before training too),
+//! its points outlined on a light p(y=1|x) map with a colour bar; sets above
+//! [`BINNED_ABOVE_ROWS`] rows are drawn as density images.
 
 use std::sync::Arc;
 
@@ -15,22 +19,34 @@ use crate::data::Dataset;
 use crate::nn::PredictionView;
 
 use super::Command;
-use super::colormap::{self, CLASS0, CLASS1};
+use super::colormap::{self, CLASS0, CLASS1, color, with_alpha};
+use super::density_image::{BINNED_ABOVE_ROWS, BINS_X, BINS_Y, BinnedPoints, Vertical};
 use super::plot_curves::{TruthCurves, draw_curves, draw_truth};
 use super::shown::{Shown, hidden_model_ui};
 use super::state::{self, HeatNorm, LoadedData, MAX_DRAWN_POINTS, ViewSettings};
+use crate::palette;
 
-const TRAIN_COLOR: Color32 = Color32::from_rgba_premultiplied(70, 70, 70, 70);
-const TEST_COLOR: Color32 = Color32::from_rgba_premultiplied(80, 55, 20, 70);
+/// Opacity of regression points (many overlap) and of the densest bin of a density image.
+const POINT_ALPHA: u8 = 110;
 const X_STAR_COLOR: Color32 = Color32::from_rgb(255, 255, 255);
+/// The x* cross on the light probability map.
+const PLANE_STAR_COLOR: Color32 = Color32::from_rgb(20, 20, 20);
+/// Classifier points: fill radius and outline width, in screen points.
+const CLASS_POINT_RADIUS: f32 = 2.4;
+const OUTLINE_WIDTH: f32 = 1.0;
 
 /// Drawn points, a heat-map texture and true curves, rebuilt only when their inputs change.
 #[derive(Default)]
 pub struct PlotCaches {
     points_key: Option<(u64, usize, Option<usize>)>,
-    /// Subsampled (train, held-out) points, split by class for 0/1 targets: [class 0, class 1].
+    /// Subsampled (train, held-out) points, split by class for 0/1 targets: [class 0, class 1];
+    /// empty for a set drawn as a density image.
     train: [Vec<PlotPoint>; 2],
     test: [Vec<PlotPoint>; 2],
+    /// (data, axes, plotted ranges) of the density images.
+    bins_key: Option<(u64, usize, Option<usize>, [u64; 4])>,
+    /// Density images of the big sets, with the rows they count: [train, held-out].
+    bins: [Option<(TextureHandle, usize)>; 2],
     heat_key: Option<(u64, HeatNorm, super::colormap::Colormap)>,
     heat: Option<TextureHandle>,
     truth_key: Option<(u64, Vec<u64>)>,
@@ -46,19 +62,26 @@ pub fn main_plot_ui(
     caches: &mut PlotCaches,
     commands: &mut Vec<Command>,
 ) {
+    let model = shown.model;
     let classifier = shown.classifier;
     let d = data.n_inputs();
-    let plane = classifier && d >= 2;
-    toolbar_ui(ui, view_settings, data, classifier);
+    let plane = draws_plane(data, shown);
+    toolbar_ui(ui, view_settings, data, classifier, plane);
     if let Some(reason) = &shown.hidden {
         hidden_model_ui(ui, reason, commands);
     }
 
-    let spec = state::view_spec(data, view_settings, classifier);
+    let spec = state::view_spec(data, view_settings, classifier || plane);
     let x_col = spec.x_column;
     let second = plane.then(|| state::plane_column(view_settings, d));
+    let (x0, x1) = state::pad_range(spec.x_range.0, spec.x_range.1, 0.02);
+    let (y0, y1) = if plane {
+        state::pad_range(spec.y_range.0, spec.y_range.1, 0.02)
+    } else {
+        spec.y_range
+    };
     caches.update_points(data, x_col, second);
-    let model = shown.model;
+    caches.update_bins(ui.ctx(), data, x_col, second, ((x0, x1), (y0, y1)));
     let view = shown.view.filter(|v| {
         model.is_some() && v.spec.x_column == x_col && v.spec.plane_column == spec.plane_column
     });
@@ -76,13 +99,23 @@ pub fn main_plot_ui(
         Some(p) => data.train.x_names.get(p).cloned().unwrap_or_default(),
         None => data.train.y_name.clone(),
     };
-    let (x0, x1) = state::pad_range(spec.x_range.0, spec.x_range.1, 0.02);
-    let (y0, y1) = spec.y_range;
     let x_star = view_settings.x_star;
     let plane_star = view_settings.plane_star;
+    let heat_shown = view.is_some_and(|v| !v.grid.is_empty())
+        && caches.heat.is_some()
+        && (view_settings.show_heatmap || plane);
 
-    let response = Plot::new("main plot")
-        .legend(super::widgets::legend(Corner::LeftTop))
+    let mut plot = Plot::new("main plot");
+    if plane && same_scale(spec.x_range, spec.y_range) {
+        // Two inputs in the same units: distances look the same both ways.
+        plot = plot.data_aspect(1.0);
+    }
+    let response = plot
+        .legend(
+            // An outlined point is two items of one name: the legend shows the fill's colour.
+            super::widgets::legend(Corner::LeftTop)
+                .color_conflict_handling(egui_plot::ColorConflictHandling::PickLast),
+        )
         .custom_x_axes(super::widgets::x_axis(x_name))
         .y_axis_label(y_name)
         .allow_zoom(false)
@@ -99,6 +132,7 @@ pub fn main_plot_ui(
             {
                 plot_ui.image(heat_image(view, texture, plane));
             }
+            draw_binned(plot_ui, caches, view_settings, ((x0, x1), (y0, y1)));
             draw_points(plot_ui, caches, view_settings, data.is_binary);
             if !picked_rows.is_empty() {
                 // The rows of the bin picked in the Diagnostics tab.
@@ -126,7 +160,11 @@ pub fn main_plot_ui(
                     Points::new("x* marker", vec![[x_star, plane_star]])
                         .shape(MarkerShape::Cross)
                         .radius(8.0)
-                        .color(X_STAR_COLOR),
+                        .color(if heat_shown {
+                            PLANE_STAR_COLOR
+                        } else {
+                            X_STAR_COLOR
+                        }),
                 );
             } else {
                 plot_ui.vline(
@@ -138,6 +176,9 @@ pub fn main_plot_ui(
             }
         });
     let r = &response.response;
+    if plane && heat_shown {
+        probability_colorbar(ui, r.rect);
+    }
     r.widget_info(|| {
         egui::WidgetInfo::labeled(
             egui::Role::Image,
@@ -157,9 +198,14 @@ pub fn main_plot_ui(
     }
 }
 
-fn toolbar_ui(ui: &mut Ui, view: &mut ViewSettings, data: &LoadedData, classifier: bool) {
+fn toolbar_ui(
+    ui: &mut Ui,
+    view: &mut ViewSettings,
+    data: &LoadedData,
+    classifier: bool,
+    plane: bool,
+) {
     let d = data.n_inputs();
-    let plane = classifier && d >= 2;
     ui.horizontal_wrapped(|ui| {
         if !plane {
             if !classifier {
@@ -176,7 +222,7 @@ fn toolbar_ui(ui: &mut Ui, view: &mut ViewSettings, data: &LoadedData, classifie
         }
         ui.checkbox(&mut view.show_train_points, "Train points");
         ui.checkbox(&mut view.show_test_points, "Held-out points");
-        if !classifier {
+        if !classifier && !plane {
             egui::ComboBox::from_label("scale")
                 .selected_text(view.heat_norm.label())
                 .show_ui(ui, |ui| {
@@ -288,6 +334,42 @@ fn heat_image(view: &PredictionView, texture: &TextureHandle, plane: bool) -> Pl
     PlotImage::new(name, texture.id(), center, [w as f32, h as f32]).allow_hover(false)
 }
 
+/// Draw on the input plane: a classifier (or, before any model is drawn, a 0/1 target) with
+/// two or more inputs — so the scatter of the two inputs shows before training too.
+fn draws_plane(data: &LoadedData, shown: &Shown<'_>) -> bool {
+    data.n_inputs() >= 2 && (shown.classifier || (shown.model.is_none() && data.is_binary))
+}
+
+/// Two ranges of comparable width (within a factor of 2): the inputs share a scale.
+fn same_scale(a: (f64, f64), b: (f64, f64)) -> bool {
+    let (wa, wb) = (a.1 - a.0, b.1 - b.0);
+    wa > 0.0 && wb > 0.0 && (0.5..=2.0).contains(&(wa / wb))
+}
+
+/// The density images of the big sets, over exactly the plotted ranges.
+fn draw_binned(
+    plot_ui: &mut egui_plot::PlotUi<'_>,
+    caches: &PlotCaches,
+    view: &ViewSettings,
+    ((x0, x1), (y0, y1)): ((f64, f64), (f64, f64)),
+) {
+    let center = PlotPoint::new(0.5 * (x0 + x1), 0.5 * (y0 + y1));
+    let size = [(x1 - x0) as f32, (y1 - y0) as f32];
+    let sets = [
+        (view.show_train_points, "train"),
+        (view.show_test_points, "held-out"),
+    ];
+    for ((show, name), bins) in sets.into_iter().zip(&caches.bins) {
+        if let (true, Some((texture, rows))) = (show, bins) {
+            let label = format!(
+                "{name} ({} rows, binned)",
+                super::widgets::fmt_count(*rows as u64)
+            );
+            plot_ui.image(PlotImage::new(label, texture.id(), center, size).allow_hover(false));
+        }
+    }
+}
+
 fn draw_points<'a>(
     plot_ui: &mut egui_plot::PlotUi<'a>,
     caches: &'a PlotCaches,
@@ -299,42 +381,117 @@ fn draw_points<'a>(
             view.show_train_points,
             &caches.train,
             "train",
-            TRAIN_COLOR,
-            1.2,
+            palette::TRAIN,
+            MarkerShape::Circle,
         ),
         (
             view.show_test_points,
             &caches.test,
             "held-out",
-            TEST_COLOR,
-            1.2,
+            palette::TEST,
+            MarkerShape::Diamond,
         ),
     ];
-    for (show, points, name, color, radius) in sets {
+    for (show, points, name, rgb, shape) in sets {
         if !show {
             continue;
         }
         if binary {
+            // Filled with the label's colour inside a dark outline, so points show on the
+            // probability map where it has their own colour; held-out points are diamonds.
+            let outline = color(palette::POINT_OUTLINE);
             for (class, class_color) in [(0, CLASS0), (1, CLASS1)] {
+                if points[class].is_empty() {
+                    continue;
+                }
+                // A dark disc under the fill makes the outline; both carry the entry's name,
+                // so the legend hides and shows them together (showing the fill's colour).
+                let label = format!("{name}, label {class}");
                 plot_ui.points(
-                    Points::new(
-                        format!("{name} class {class}"),
-                        PlotPoints::Borrowed(&points[class]),
-                    )
-                    .color(class_color)
-                    .radius(if name == "train" { 2.0 } else { 1.5 })
-                    .filled(name == "train")
-                    .allow_hover(false),
+                    Points::new(label.clone(), PlotPoints::Borrowed(&points[class]))
+                        .shape(shape)
+                        .color(outline)
+                        .radius(CLASS_POINT_RADIUS + OUTLINE_WIDTH)
+                        .allow_hover(false),
+                );
+                plot_ui.points(
+                    Points::new(label, PlotPoints::Borrowed(&points[class]))
+                        .shape(shape)
+                        .color(class_color)
+                        .radius(CLASS_POINT_RADIUS)
+                        .allow_hover(false),
                 );
             }
-        } else {
+        } else if !points[0].is_empty() {
             plot_ui.points(
                 Points::new(name, PlotPoints::Borrowed(&points[0]))
-                    .color(color)
-                    .radius(radius)
+                    .color(with_alpha(rgb, POINT_ALPHA))
+                    .radius(1.2)
                     .allow_hover(false),
             );
         }
+    }
+}
+
+/// A horizontal colour bar for p(y=1|x) in the plot's top-right corner.
+fn probability_colorbar(ui: &Ui, plot_rect: egui::Rect) {
+    let painter = ui.painter_at(plot_rect);
+    let size = egui::vec2(120.0, 10.0);
+    let margin = 8.0;
+    let font = egui::TextStyle::Small.resolve(ui.style());
+    let text_color = Color32::from_gray(30);
+    let bar = egui::Rect::from_min_size(
+        egui::pos2(
+            plot_rect.right() - size.x - margin - 6.0,
+            plot_rect.top() + margin + font.size + 4.0,
+        ),
+        size,
+    );
+    let backing = egui::Rect::from_min_max(
+        egui::pos2(bar.left() - 6.0, plot_rect.top() + margin - 2.0),
+        egui::pos2(bar.right() + 6.0, bar.bottom() + font.size + 6.0),
+    );
+    painter.rect_filled(backing, 3.0, Color32::from_white_alpha(220));
+    let mut mesh = egui::Mesh::default();
+    let steps = 32;
+    for i in 0..=steps {
+        let t = i as f32 / steps as f32;
+        let x = bar.left() + t * bar.width();
+        let c = colormap::diverging(t);
+        mesh.colored_vertex(egui::pos2(x, bar.top()), c);
+        mesh.colored_vertex(egui::pos2(x, bar.bottom()), c);
+        if i > 0 {
+            let k = 2 * i as u32;
+            mesh.add_triangle(k - 2, k - 1, k);
+            mesh.add_triangle(k - 1, k, k + 1);
+        }
+    }
+    painter.add(mesh);
+    painter.rect_stroke(
+        bar,
+        0.0,
+        egui::Stroke::new(0.5, text_color),
+        egui::StrokeKind::Outside,
+    );
+    painter.text(
+        egui::pos2(bar.center().x, bar.top() - 2.0),
+        egui::Align2::CENTER_BOTTOM,
+        "p(y=1 | x)",
+        font.clone(),
+        text_color,
+    );
+    for (t, label, align) in [
+        (0.0, "0", egui::Align2::LEFT_TOP),
+        (0.5, "0.5", egui::Align2::CENTER_TOP),
+        (1.0, "1", egui::Align2::RIGHT_TOP),
+    ] {
+        painter.text(
+            egui::pos2(bar.left() + t * bar.width(), bar.bottom() + 1.0),
+            align,
+            label,
+            font.clone(),
+            text_color,
+        );
     }
 }
 
@@ -351,6 +508,53 @@ impl PlotCaches {
             .as_ref()
             .map(|t| subsample(t, x_col, second))
             .unwrap_or_default();
+    }
+
+    /// Density images of the sets above [`BINNED_ABOVE_ROWS`] rows, binned over the plotted
+    /// ranges; rebuilt (one texture upload each) only when the data, axes or ranges change.
+    fn update_bins(
+        &mut self,
+        ctx: &egui::Context,
+        data: &LoadedData,
+        x_col: usize,
+        second: Option<usize>,
+        ranges: ((f64, f64), (f64, f64)),
+    ) {
+        let ((x0, x1), (y0, y1)) = ranges;
+        let bounds = [x0.to_bits(), x1.to_bits(), y0.to_bits(), y1.to_bits()];
+        let key = (data.generation, x_col, second, bounds);
+        if self.bins_key == Some(key) {
+            return;
+        }
+        self.bins_key = Some(key);
+        let vertical = second.map_or(Vertical::Target, Vertical::Input);
+        let sets = [
+            (Some(&data.train), palette::TRAIN, "train density"),
+            (data.test.as_ref(), palette::TEST, "held-out density"),
+        ];
+        for ((set, rgb, name), slot) in sets.into_iter().zip(&mut self.bins) {
+            let Some(set) = set.filter(|s| s.len() > BINNED_ABOVE_ROWS) else {
+                *slot = None;
+                continue;
+            };
+            let bins = BinnedPoints::of(set, x_col, vertical, ranges, (BINS_X, BINS_Y));
+            // Labels are the picture on the plane; over a density heat map the data must let
+            // the model's density show through.
+            let max_alpha = if bins.ones.is_some() { 0.9 } else { 0.5 };
+            let image = bins.image(color(rgb), [CLASS0, CLASS1], max_alpha);
+            match slot {
+                Some((handle, rows)) => {
+                    handle.set(image, TextureOptions::NEAREST);
+                    *rows = set.len();
+                }
+                None => {
+                    *slot = Some((
+                        ctx.load_texture(name, image, TextureOptions::NEAREST),
+                        set.len(),
+                    ));
+                }
+            }
+        }
     }
 
     /// `view_id` names the view: a new view can be allocated where a freed one was, so its
@@ -436,9 +640,13 @@ impl PlotCaches {
 }
 
 /// Up to [`MAX_DRAWN_POINTS`] points, evenly strided (rows are already in random order),
-/// split by class for 0/1 targets (index 0 holds everything otherwise).
+/// split by class for 0/1 targets (index 0 holds everything otherwise). None for a set drawn
+/// as a density image.
 fn subsample(data: &Dataset, x_col: usize, second: Option<usize>) -> [Vec<PlotPoint>; 2] {
     let n = data.len();
+    if n > BINNED_ABOVE_ROWS {
+        return Default::default();
+    }
     let step = n.div_ceil(MAX_DRAWN_POINTS).max(1);
     let binary = data.is_binary_target();
     let mut out: [Vec<PlotPoint>; 2] = Default::default();

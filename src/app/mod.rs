@@ -11,6 +11,7 @@ pub mod colormap;
 mod command;
 mod data_panel;
 mod data_source;
+mod density_image;
 mod diagnostics_view;
 mod events;
 mod experiment_actions;
@@ -59,9 +60,10 @@ use tasks::Task;
 pub const STORAGE_KEY: &str = "density-workbench";
 /// Time the UI spends taking worker events per frame.
 const DRAIN_BUDGET: Duration = Duration::from_millis(3);
-/// The worker's news is shown at most this often (4 frames/s); slower when frames are costly
-/// (see [`frame_pacing`]). User input still repaints at once.
-const WAKE_INTERVAL: Duration = Duration::from_millis(250);
+/// The worker's news is shown at most this often (4 frames/s and a little more, as a frame's
+/// own latency comes on top); slower when frames are costly (see [`frame_pacing`]). User
+/// input still repaints at once.
+const WAKE_INTERVAL: Duration = Duration::from_millis(220);
 
 /// The automatic run starts this long after the first frame, as a person would press Train:
 /// the first frames build the font atlas and, without a GPU, compile the shaders on the CPU,

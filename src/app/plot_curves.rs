@@ -6,12 +6,13 @@ use egui_plot::{FilledArea, Line, LineStyle, PlotPoints, Points};
 
 use crate::nn::{Head, PredictionView};
 
-use super::colormap::CLASS1;
+use super::colormap::{CLASS1, color, with_alpha};
 use super::state::ViewSettings;
+use crate::palette;
 
-pub const MEAN_COLOR: Color32 = Color32::from_rgb(90, 200, 255);
-pub const MEDIAN_COLOR: Color32 = Color32::from_rgb(120, 230, 120);
-pub const MODE_COLOR: Color32 = Color32::from_rgb(255, 90, 90);
+pub const MEAN_COLOR: Color32 = color(palette::MEAN);
+pub const MEDIAN_COLOR: Color32 = color(palette::MEDIAN);
+pub const MODE_COLOR: Color32 = color(palette::MODE);
 
 /// The true mean, median and mode curves of a preset.
 pub(super) struct TruthCurves {
@@ -56,18 +57,18 @@ pub(super) fn draw_curves(
             };
             plot_ui.add(
                 FilledArea::new("±2σ", xs, &band(2.0, -1.0), &band(2.0, 1.0))
-                    .fill_color(Color32::from_rgba_unmultiplied(90, 200, 255, 35)),
+                    .fill_color(with_alpha(palette::INTERVAL, 40)),
             );
             plot_ui.add(
                 FilledArea::new("±1σ", xs, &band(1.0, -1.0), &band(1.0, 1.0))
-                    .fill_color(Color32::from_rgba_unmultiplied(90, 200, 255, 60)),
+                    .fill_color(with_alpha(palette::INTERVAL, 70)),
             );
         } else {
             let style = LineStyle::dotted_dense();
-            let color = Color32::from_rgba_unmultiplied(200, 200, 255, 160);
+            let color = with_alpha(palette::INTERVAL, 200);
             plot_ui.line(line("68 % interval", xs, &c.q16).color(color).style(style));
             plot_ui.line(line("68 % interval", xs, &c.q84).color(color).style(style));
-            let color = Color32::from_rgba_unmultiplied(200, 200, 255, 100);
+            let color = with_alpha(palette::INTERVAL, 130);
             let style = LineStyle::dotted_loose();
             plot_ui.line(line("95 % interval", xs, &c.q025).color(color).style(style));
             plot_ui.line(line("95 % interval", xs, &c.q975).color(color).style(style));
@@ -95,7 +96,7 @@ pub(super) fn draw_curves(
             if !pts.is_empty() {
                 plot_ui.points(
                     Points::new("component means", pts)
-                        .color(Color32::from_rgba_unmultiplied(255, 255, 255, alpha))
+                        .color(with_alpha(palette::COMPONENT, alpha))
                         .radius(1.5)
                         .allow_hover(false),
                 );

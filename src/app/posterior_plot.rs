@@ -11,11 +11,12 @@ use egui_plot::{Bar, BarChart, Corner, FilledArea, Line, LineStyle, Plot, PlotPo
 use crate::diagnostics::PredictiveSummary;
 use crate::nn::{NormalMixture, Predictive};
 
-use super::colormap::{CLASS0, CLASS1};
+use super::colormap::{CLASS0, CLASS1, color, with_alpha};
 use super::plot_curves::{MEAN_COLOR, MEDIAN_COLOR, MODE_COLOR};
 use super::shown::Shown;
 use super::state;
-use super::widgets::fmt_num;
+use crate::labels::{condition_text, format_interval, format_value};
+use crate::palette;
 
 /// Points of the pdf curve.
 const GRID: usize = 400;
@@ -50,7 +51,13 @@ pub struct TrueSummary {
     pub mean: f64,
     pub median: f64,
     pub modes: Vec<f64>,
+    pub i68: Option<(f64, f64)>,
+    pub i95: Option<(f64, f64)>,
 }
+
+/// The level of the "68 %" interval: the mass within one σ of a Normal's mean.
+pub const LEVEL_68: f64 = 0.682_689_492_137_085_9;
+pub const LEVEL_95: f64 = 0.95;
 
 pub fn posterior_ui(
     ui: &mut Ui,
@@ -71,13 +78,14 @@ pub fn posterior_ui(
             );
     });
     let row = state::x_star_row(data, view, shown.classifier);
-    let row_text = row
-        .iter()
-        .zip(&data.train.x_names)
-        .map(|(v, n)| format!("{n} = {}", fmt_num(*v)))
-        .collect::<Vec<_>>()
-        .join(", ");
-    ui.label(format!("at {row_text}"));
+    let varied = state::x_star_columns(data, view, shown.classifier);
+    ui.add(
+        egui::Label::new(format!(
+            "at {}",
+            condition_text(&data.train.x_names, &row, &varied)
+        ))
+        .truncate(),
+    );
     let model = shown.model;
     let mut key_row: Vec<u64> = row.iter().map(|v| v.to_bits()).collect();
     key_row.push(u64::from(view.show_truth));
@@ -112,6 +120,24 @@ pub fn posterior_ui(
 const CENTRAL_RANGE: (f64, f64) = (0.005, 0.975);
 const FULL_RANGE: (f64, f64) = (0.0005, 0.9995);
 
+/// The y range the panel plots for `m`: its central 97 % (or 99.9 % with `full_range`),
+/// padded; `None` if the quantiles are not finite. Exported posterior figures use it too.
+pub fn plotted_range(m: &NormalMixture, full_range: bool) -> Option<(f64, f64)> {
+    y_range(
+        m,
+        if full_range {
+            FULL_RANGE
+        } else {
+            CENTRAL_RANGE
+        },
+    )
+}
+
+fn y_range(m: &NormalMixture, (p_lo, p_hi): (f64, f64)) -> Option<(f64, f64)> {
+    let (lo, hi) = (m.quantile(p_lo), m.quantile(p_hi));
+    (lo.is_finite() && hi.is_finite()).then(|| state::pad_range(lo, hi, 0.08))
+}
+
 fn compute(
     model: Option<&crate::nn::Model>,
     data: &state::LoadedData,
@@ -142,11 +168,7 @@ fn density(
     truth: Option<&crate::data::Truth>,
     range: (f64, f64),
 ) -> DensitySummary {
-    let (q_lo, q_hi) = (m.quantile(range.0), m.quantile(range.1));
-    let (mut lo, mut hi) = state::pad_range(q_lo, q_hi, 0.08);
-    if !(lo.is_finite() && hi.is_finite()) {
-        (lo, hi) = data.y_view;
-    }
+    let (lo, hi) = y_range(m, range).unwrap_or(data.y_view);
     let pdf = m
         .pdf_grid(lo, hi, GRID)
         .into_iter()
@@ -166,6 +188,8 @@ fn density(
         mean: t.mean(row),
         median: t.median(row),
         modes: t.modes(row),
+        i68: t.interval(row, LEVEL_68),
+        i95: t.interval(row, LEVEL_95),
     });
     DensitySummary {
         pdf,
@@ -174,16 +198,16 @@ fn density(
         std: m.std(),
         median: m.median(),
         mode: m.mode(),
-        i68: m.interval(0.682_689_492_137_085_9),
-        i95: m.interval(0.95),
+        i68: m.interval(LEVEL_68),
+        i95: m.interval(LEVEL_95),
         truth,
     }
 }
 
 fn bernoulli_ui(ui: &mut Ui, p: f64, true_p: Option<f64>) {
-    ui.label(format!("p(y=1 | x*) = {p:.4}"));
+    ui.label(format!("p(y=1 | x*) = {}", format_value(p)));
     if let Some(t) = true_p {
-        ui.label(format!("true p(y=1 | x*) = {t:.4}"));
+        ui.label(format!("true p(y=1 | x*) = {}", format_value(t)));
     }
     Plot::new("posterior bernoulli")
         .allow_zoom(false)
@@ -216,66 +240,72 @@ fn bernoulli_ui(ui: &mut Ui, p: f64, true_p: Option<f64>) {
 
 /// `hdr`: the background-computed summary with the HDRs, when it is for this x*.
 fn density_ui(ui: &mut Ui, s: &DensitySummary, hdr: Option<&PredictiveSummary>) {
-    egui::Grid::new("posterior summary")
-        .num_columns(2)
-        .striped(true)
+    // The summary scrolls when the panel is short (a laptop-sized tab), so the density plot
+    // below keeps at least 45 % of the height.
+    egui::ScrollArea::vertical()
+        .id_salt("posterior summary scroll")
+        .max_height((ui.available_height() * 0.55).max(80.0))
+        .auto_shrink([false, true])
         .show(ui, |ui| {
-            let row = |ui: &mut Ui, name: &str, value: String, color: Option<Color32>| {
-                match color {
-                    Some(c) => ui.colored_label(c, name),
-                    None => ui.label(name),
-                };
-                ui.label(value);
-                ui.end_row();
-            };
-            row(ui, "mean", fmt_num(s.mean), Some(MEAN_COLOR));
-            row(ui, "median", fmt_num(s.median), Some(MEDIAN_COLOR));
-            row(ui, "mode", fmt_num(s.mode), Some(MODE_COLOR));
-            row(ui, "std", fmt_num(s.std), None);
-            row(
-                ui,
-                "68 % interval",
-                format!("[{}, {}]", fmt_num(s.i68.0), fmt_num(s.i68.1)),
-                None,
-            );
-            row(
-                ui,
-                "95 % interval",
-                format!("[{}, {}]", fmt_num(s.i95.0), fmt_num(s.i95.1)),
-                None,
-            );
-            // Highest-density regions: a bimodal p(y|x*) splits them where its central
-            // interval spans the valley between the modes.
-            match hdr {
-                Some(summary) => {
-                    for (name, value) in super::scenarios_view::hdr_rows(&summary.levels) {
-                        // Wrapped: a multimodal HDR's intervals must not widen the panel.
-                        ui.label(name);
-                        ui.add(egui::Label::new(value).wrap());
+            egui::Grid::new("posterior summary")
+                .num_columns(2)
+                .striped(true)
+                .show(ui, |ui| {
+                    let row = |ui: &mut Ui, name: &str, value: String, color: Option<Color32>| {
+                        match color {
+                            Some(c) => ui.colored_label(c, name),
+                            None => ui.label(name),
+                        };
+                        ui.label(value);
+                        ui.end_row();
+                    };
+                    row(ui, "mean", format_value(s.mean), Some(MEAN_COLOR));
+                    row(ui, "median", format_value(s.median), Some(MEDIAN_COLOR));
+                    row(ui, "mode", format_value(s.mode), Some(MODE_COLOR));
+                    row(ui, "std", format_value(s.std), None);
+                    let interval_color = Some(color(palette::INTERVAL));
+                    row(ui, "68 % interval", format_interval(s.i68), interval_color);
+                    if let Some(i68) = s.truth.as_ref().and_then(|t| t.i68) {
+                        // The true interval right under the model's, so the two read together.
+                        row(ui, "true 68 %", format_interval(i68), Some(TRUTH_COLOR));
+                    }
+                    row(ui, "95 % interval", format_interval(s.i95), interval_color);
+                    if let Some(i95) = s.truth.as_ref().and_then(|t| t.i95) {
+                        row(ui, "true 95 %", format_interval(i95), Some(TRUTH_COLOR));
+                    }
+                    // Highest-density regions: a bimodal p(y|x*) splits them where its
+                    // central interval spans the valley between the modes.
+                    match hdr {
+                        Some(summary) => {
+                            for (name, value) in super::scenarios_view::hdr_rows(&summary.levels) {
+                                // Wrapped: a multimodal HDR must not widen the panel.
+                                ui.label(name);
+                                ui.add(egui::Label::new(value).wrap());
+                                ui.end_row();
+                            }
+                        }
+                        None => row(ui, "HDRs", "…".into(), None),
+                    }
+                    if let Some(t) = &s.truth {
+                        // One value per row, so the panel keeps its width (five true modes included).
+                        row(ui, "true mean", format_value(t.mean), Some(TRUTH_COLOR));
+                        row(ui, "true median", format_value(t.median), Some(TRUTH_COLOR));
+                        let modes = t
+                            .modes
+                            .iter()
+                            .map(|m| format_value(*m))
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        let label = if t.modes.len() > 1 {
+                            "true modes"
+                        } else {
+                            "true mode"
+                        };
+                        ui.colored_label(TRUTH_COLOR, label);
+                        ui.add(egui::Label::new(modes).wrap());
                         ui.end_row();
                     }
-                }
-                None => row(ui, "HDRs", "…".into(), None),
-            }
-            if let Some(t) = &s.truth {
-                // One value per row, so the panel keeps its width (five true modes included).
-                row(ui, "true mean", fmt_num(t.mean), Some(TRUTH_COLOR));
-                row(ui, "true median", fmt_num(t.median), Some(TRUTH_COLOR));
-                let modes = t
-                    .modes
-                    .iter()
-                    .map(|m| fmt_num(*m))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let label = if t.modes.len() > 1 {
-                    "true modes"
-                } else {
-                    "true mode"
-                };
-                ui.colored_label(TRUTH_COLOR, label);
-                ui.add(egui::Label::new(modes).wrap());
-                ui.end_row();
-            }
+                });
         });
     let max_pdf = s.pdf.iter().map(|p| p[1]).fold(0.0, f64::max);
     Plot::new("posterior")
@@ -301,7 +331,7 @@ fn density_ui(ui: &mut Ui, s: &DensitySummary, hdr: Option<&PredictiveSummary>) 
                 if xs.len() >= 2 {
                     plot_ui.add(
                         FilledArea::new(format!("{level} shaded"), &xs, &zeros, &top)
-                            .fill_color(Color32::from_rgba_unmultiplied(255, 170, 60, alpha)),
+                            .fill_color(with_alpha(palette::INTERVAL, alpha)),
                     );
                 }
             }
@@ -310,13 +340,13 @@ fn density_ui(ui: &mut Ui, s: &DensitySummary, hdr: Option<&PredictiveSummary>) 
                 let pts: Vec<[f64; 2]> = pts.iter().map(|p| [p[0], p[1] * w]).collect();
                 plot_ui.line(
                     Line::new("weighted components", PlotPoints::new(pts))
-                        .color(Color32::from_rgba_unmultiplied(180, 180, 255, alpha))
+                        .color(with_alpha(palette::COMPONENT, alpha))
                         .width(1.0),
                 );
             }
             plot_ui.line(
                 Line::new("p(y|x*)", PlotPoints::new(s.pdf.clone()))
-                    .color(Color32::from_rgb(255, 190, 90))
+                    .color(color(palette::DENSITY))
                     .width(2.5),
             );
             if let Some(t) = &s.truth {

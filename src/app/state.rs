@@ -550,6 +550,20 @@ pub fn base_inputs(data: &LoadedData, view: &ViewSettings) -> Vec<f64> {
         .collect()
 }
 
+/// The inputs x* sets (the x axis, and the plane's second axis for a classifier); the others
+/// are held at [`base_inputs`].
+pub fn x_star_columns(data: &LoadedData, view: &ViewSettings, classifier: bool) -> Vec<usize> {
+    let d = data.n_inputs();
+    if d == 0 {
+        return Vec::new();
+    }
+    let mut columns = vec![view.x_column.min(d - 1)];
+    if classifier && d >= 2 {
+        columns.push(plane_column(view, d));
+    }
+    columns
+}
+
 /// The full input row of the posterior point x*.
 pub fn x_star_row(data: &LoadedData, view: &ViewSettings, classifier: bool) -> Vec<f64> {
     let mut row = base_inputs(data, view);

@@ -264,8 +264,9 @@ fn check_range(spec: &str, x_names: &[String], x: &[f64], y: &[f64], y_name: &st
 pub fn check_binary(spec: &str, y: &[f64], y_name: &str) -> Result<()> {
     if let Some((row, value)) = y.iter().enumerate().find(|&(_, &v)| v != 0.0 && v != 1.0) {
         bail!(
-            "{spec}: data row {}, column \"{y_name}\": the Bernoulli head needs a 0/1 target, not {value}",
-            row + 1
+            "{spec}: data row {}, column \"{y_name}\": the Bernoulli head needs a 0/1 target, not {}",
+            row + 1,
+            crate::labels::format_non_binary(*value)
         );
     }
     Ok(())

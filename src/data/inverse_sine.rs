@@ -80,16 +80,21 @@ impl InverseSineGrid {
 
     /// The y where the cdf (trapezoid rule on the grid) reaches 1/2, interpolated linearly.
     pub(crate) fn median(&self) -> f64 {
+        self.quantile(0.5)
+    }
+
+    /// The y where the cdf (trapezoid rule on the grid) reaches `p`, interpolated linearly.
+    pub(crate) fn quantile(&self, p: f64) -> f64 {
         let n = self.log_q.len() - 1;
         let cells: Vec<f64> = (0..n)
             .map(|i| 0.5 * self.h * (self.pdf_at(i) + self.pdf_at(i + 1)))
             .collect();
         let total: f64 = cells.iter().sum();
-        let half = 0.5 * total;
+        let target = p.clamp(0.0, 1.0) * total;
         let mut cdf = 0.0;
         for (i, &mass) in cells.iter().enumerate() {
-            if cdf + mass >= half && mass > 0.0 {
-                return self.y_at(i) + self.h * (half - cdf) / mass;
+            if cdf + mass >= target && mass > 0.0 {
+                return self.y_at(i) + self.h * (target - cdf) / mass;
             }
             cdf += mass;
         }

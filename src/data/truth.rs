@@ -262,6 +262,26 @@ impl Truth {
         )
     }
 
+    /// The `p`-quantile of y given x: closed-form cdfs inverted by bisection, inverse-sine
+    /// on its integration grid; `None` for xor (a discrete target) and p outside (0, 1).
+    pub fn quantile(&self, x: &[f64], p: f64) -> Option<f64> {
+        if !(p > 0.0 && p < 1.0) {
+            return None;
+        }
+        match self.kind {
+            Kind::InverseSine { noise } => Some(InverseSineGrid::new(first(x), noise).quantile(p)),
+            Kind::Xor { .. } => None,
+            _ => invert_cdf(|y| self.cdf(x, y), self.median(x), p),
+        }
+    }
+
+    /// The central interval holding `level` of the mass (`[q((1−level)/2), q((1+level)/2)]`),
+    /// as the posterior panel shows it for the model.
+    pub fn interval(&self, x: &[f64], level: f64) -> Option<(f64, f64)> {
+        let tail = 0.5 * (1.0 - level);
+        Some((self.quantile(x, tail)?, self.quantile(x, 1.0 - tail)?))
+    }
+
     /// Mean of −log p(y|x) over the rows, in nats: the best NLL any model can expect on data
     /// drawn from this preset. `+inf` if a row lies outside the support.
     pub fn mean_nll(&self, data: &Dataset) -> f64 {
@@ -273,6 +293,33 @@ impl Truth {
             .sum();
         total / data.len() as f64
     }
+}
+
+/// The y with cdf(y) = p: a bracket grown from `start` by doubling, then bisection to
+/// machine precision (the cdfs here are continuous and increasing).
+fn invert_cdf(cdf: impl Fn(f64) -> Option<f64>, start: f64, p: f64) -> Option<f64> {
+    let mut width = 1.0f64.max(start.abs() * 1e-3);
+    let (mut lo, mut hi) = (start - width, start + width);
+    for _ in 0..200 {
+        if cdf(lo)? <= p && cdf(hi)? >= p {
+            break;
+        }
+        width *= 2.0;
+        lo = start - width;
+        hi = start + width;
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if mid <= lo || mid >= hi {
+            break;
+        }
+        if cdf(mid)? < p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(0.5 * (lo + hi))
 }
 
 fn first(x: &[f64]) -> f64 {
@@ -506,6 +553,34 @@ mod tests {
             }
         }
         assert_eq!(truth(Preset::InverseSine).cdf(&[0.0], 0.0), None);
+    }
+
+    #[test]
+    fn true_intervals_hold_their_mass() {
+        // Lognormal at x = 1: y = 2 + e^z, so the 68.27 % interval is 2 + e^{±1} (literals).
+        let t = truth(Preset::Lognormal);
+        let (a, b) = t
+            .interval(&[1.0], 0.682_689_492_137_085_9)
+            .expect("closed form");
+        assert!((a - (2.0 + (-1.0f64).exp())).abs() < 1e-9, "{a}");
+        assert!((b - (2.0 + 1.0f64.exp())).abs() < 1e-9, "{b}");
+        // Heteroscedastic at x = 0.4: N(0.4, (noise·0.3)²), the 95 % interval ±1.959964 sd.
+        let t = truth(Preset::Heteroscedastic);
+        let sd = Preset::Heteroscedastic.default_params().noise * 0.3;
+        let (a, b) = t.interval(&[0.4], 0.95).expect("closed form");
+        assert!((a - (0.4 - 1.959_963_985 * sd)).abs() < 1e-8, "{a}");
+        assert!((b - (0.4 + 1.959_963_985 * sd)).abs() < 1e-8, "{b}");
+        // Bimodal and inverse-sine: the cdf at the quantile is the level's tail.
+        let t = truth(Preset::Bimodal);
+        let q = t.quantile(&[0.9], 0.1).expect("closed form");
+        assert!((t.cdf(&[0.9], q).expect("cdf") - 0.1).abs() < 1e-9);
+        let t = truth(Preset::InverseSine);
+        let (a, b) = t.interval(&[2.0], 0.95).expect("grid");
+        let mass = simpson(|y| t.log_pdf(&[2.0], y).exp(), a, b, 20_000);
+        assert!((mass - 0.95).abs() < 2e-3, "{mass}");
+        assert_eq!(t.quantile(&[2.0], 0.5), Some(t.median(&[2.0])));
+        assert!(truth(Preset::Xor).interval(&[0.5, 0.5], 0.68).is_none());
+        assert!(t.quantile(&[2.0], 1.0).is_none());
     }
 
     #[test]

@@ -93,7 +93,10 @@ impl Deref for ValidConfig {
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ConfigError {
-    #[error("the Bernoulli head needs a 0/1 target, but column \"{column}\" has the value {value}")]
+    #[error(
+        "the Bernoulli head needs a 0/1 target, but column \"{column}\" has the value {}",
+        crate::labels::format_non_binary(*value)
+    )]
     NonBinaryTarget { column: String, value: f64 },
     #[error("hidden layer {layer} has width 0")]
     ZeroWidth { layer: usize },
@@ -362,6 +365,11 @@ mod tests {
             }
         );
         assert!(err.to_string().contains("\"y\""));
+        // A generated value is printed briefly, not with 16 digits.
+        let err = bernoulli
+            .validate(&data(vec![0.0, 0.374_540_118_847_362_5]), None)
+            .unwrap_err();
+        assert!(err.to_string().ends_with("has the value 0.37454"), "{err}");
 
         let cases = [
             (

@@ -11,7 +11,12 @@ use super::common::{
 };
 use super::style::{self, Style, colors};
 use crate::data::Truth;
+use crate::labels::{self, condition_text, typographic_minus};
 use crate::nn::{Model, NormalMixture, Predictive};
+
+/// The levels of the shaded intervals, as the window's posterior panel computes them.
+const LEVEL_68: f64 = 0.682_689_492_137_085_9;
+const LEVEL_95: f64 = 0.95;
 
 /// Inputs of the posterior figure.
 #[derive(Debug, Clone)]
@@ -20,6 +25,9 @@ pub struct PosteriorFigure<'a> {
     /// The input row x* (original units), also used to evaluate the truth.
     pub x_row: Vec<f64>,
     pub x_names: Vec<String>,
+    /// The inputs x* sets (the plot's axes in the window); the others are stated as held.
+    /// Empty: every input is named without "held".
+    pub varied: Vec<usize>,
     pub target: String,
     pub truth: Option<&'a Truth>,
     /// Horizontal range; `None`: the 0.1 %–99.9 % quantiles, padded.
@@ -36,6 +44,7 @@ impl<'a> PosteriorFigure<'a> {
             predictive,
             x_row,
             x_names: model.spec.x_names.clone(),
+            varied: Vec::new(),
             target: model.spec.y_name.clone(),
             truth: None,
             y_range: None,
@@ -45,30 +54,20 @@ impl<'a> PosteriorFigure<'a> {
         }
     }
 
-    /// "x = 0.8" or "x1 = 0.5, x2 = −1" (names with their values).
+    /// "x = 0.8", "x1 = 0.5, x2 = −1", or "x1 = 0.5; held: x2 = −1" when `varied` names x1:
+    /// the window's wording and digits ([`crate::labels::condition_text`]).
     pub fn condition(&self) -> String {
-        self.x_names
-            .iter()
-            .zip(&self.x_row)
-            .map(|(n, v)| format!("{n} = {}", format_value(*v)))
-            .collect::<Vec<_>>()
-            .join(", ")
+        typographic_minus(&condition_text(&self.x_names, &self.x_row, &self.varied))
     }
 }
 
-/// Up to 4 significant digits, no trailing zeros.
+/// The window's digits ([`crate::labels::format_value`]) with a typographic minus.
 pub fn format_value(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return format!("{v}");
-    }
-    let digits = (3 - v.abs().log10().floor() as i32).clamp(0, 8) as usize;
-    let s = format!("{v:.digits$}");
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    };
-    s.replace('-', "−")
+    typographic_minus(&labels::format_value(v))
+}
+
+fn format_interval(interval: (f64, f64)) -> String {
+    typographic_minus(&labels::format_interval(interval))
 }
 
 pub(super) fn draw<DB: DrawingBackend>(
@@ -76,7 +75,13 @@ pub(super) fn draw<DB: DrawingBackend>(
     fig: &PosteriorFigure<'_>,
     style: &Style,
 ) -> Result<(), FigureError> {
-    let area = common::with_title(root, fig.title.as_deref(), style)?;
+    // The title states where the posterior is taken, held inputs included.
+    let at = format!("at {}", fig.condition());
+    let title = match &fig.title {
+        Some(t) => format!("{t} ({at})"),
+        None => at,
+    };
+    let area = common::with_title(root, Some(&title), style)?;
     match fig.predictive {
         Predictive::Mixture(m) => draw_mixture(&area, fig, m, style),
         Predictive::Bernoulli { p } => draw_bernoulli(&area, fig, *p, style),
@@ -114,9 +119,10 @@ fn draw_mixture<DB: DrawingBackend>(
     } else {
         format!("p({} | x*)", fig.target)
     };
+    let intervals = [(LEVEL_95, 0.16), (LEVEL_68, 0.30)];
     let mut chart = common::cartesian(area, style, lo..hi, 0.0..peak * 1.12, &fig.target, &y_desc)?;
     // Shaded central intervals under the density.
-    for (level, alpha) in [(0.95, 0.16), (0.68, 0.30)] {
+    for (level, alpha) in intervals {
         let (a, b) = m.interval(level);
         let mut poly: Vec<(f64, f64)> = vec![(a, 0.0), (a, m.pdf(a))];
         poly.extend(
@@ -135,7 +141,7 @@ fn draw_mixture<DB: DrawingBackend>(
     }
     let thin = style.thin_px();
     if fig.components && m.len() > 1 {
-        let comp_color = colors::GREY.mix(0.8);
+        let comp_color = style::COMPONENT_COLOR.mix(0.8);
         for c in 0..m.len() {
             if m.weights[c] < 1e-3 {
                 continue;
@@ -158,7 +164,7 @@ fn draw_mixture<DB: DrawingBackend>(
     draw_line(
         &mut chart,
         &pts,
-        style::BAND_COLOR.stroke_width(width),
+        style::DENSITY_COLOR.stroke_width(width),
         None,
     )?;
     let markers = [
@@ -179,7 +185,7 @@ fn draw_mixture<DB: DrawingBackend>(
     legend_entry(
         &mut chart,
         "predictive density",
-        line_glyph(style, style::BAND_COLOR, width),
+        line_glyph(style, style::DENSITY_COLOR, width),
     )?;
     if fig.components && m.len() > 1 {
         legend_entry(
@@ -188,7 +194,7 @@ fn draw_mixture<DB: DrawingBackend>(
                 "{} weighted components",
                 m.weights.iter().filter(|w| **w >= 1e-3).count()
             ),
-            line_glyph(style, colors::GREY, thin),
+            line_glyph(style, style::COMPONENT_COLOR, thin),
         )?;
     }
     for (name, value, color) in markers {
@@ -198,26 +204,25 @@ fn draw_mixture<DB: DrawingBackend>(
             line_glyph(style, color, width),
         )?;
     }
-    let (a68, b68) = m.interval(0.68);
-    let (a95, b95) = m.interval(0.95);
-    legend_entry(
-        &mut chart,
-        &format!(
-            "68 % interval [{}, {}]",
-            format_value(a68),
-            format_value(b68)
-        ),
-        band_glyph(style, style::BAND_COLOR.mix(0.45)),
-    )?;
-    legend_entry(
-        &mut chart,
-        &format!(
-            "95 % interval [{}, {}]",
-            format_value(a95),
-            format_value(b95)
-        ),
-        band_glyph(style, style::BAND_COLOR.mix(0.16)),
-    )?;
+    let true_interval = |level: f64| {
+        fig.truth
+            .filter(|t| !t.is_discrete())
+            .and_then(|t| t.interval(&fig.x_row, level))
+    };
+    for (name, level, alpha) in [("68 %", LEVEL_68, 0.45), ("95 %", LEVEL_95, 0.16)] {
+        legend_entry(
+            &mut chart,
+            &format!("{name} interval {}", format_interval(m.interval(level))),
+            band_glyph(style, style::BAND_COLOR.mix(alpha)),
+        )?;
+        if let Some(t) = true_interval(level) {
+            legend_entry(
+                &mut chart,
+                &format!("true {name} {}", format_interval(t)),
+                band_glyph(style, colors::BLACK.mix(alpha)),
+            )?;
+        }
+    }
     if truth.is_some() {
         let len = style.px(14.0) as i32;
         let stroke = colors::BLACK.stroke_width(width);
@@ -325,5 +330,54 @@ mod tests {
         assert_eq!(format_value(0.123456), "0.1235");
         assert_eq!(format_value(-2.5), "−2.5");
         assert_eq!(format_value(1234.5678), "1235");
+    }
+
+    #[test]
+    fn the_figure_states_x_star_the_held_inputs_and_the_windows_numbers() {
+        let f = trained("lognormal", Head::Mixture { components: 3 }, 3000, 3);
+        let x_row = vec![1.494];
+        let predictive = f.model.predict(&x_row);
+        let Predictive::Mixture(m) = &predictive else {
+            panic!("a mixture head");
+        };
+        let mut fig = PosteriorFigure::for_model(&f.model, &predictive, x_row.clone());
+        fig.truth = f.truth.as_ref();
+        fig.varied = vec![0];
+        // The window prints these strings in its posterior panel (labels::format_*).
+        let truth = f.truth.as_ref().expect("lognormal has a truth");
+        let expected = [
+            "at x = 1.494".to_string(),
+            format!("mean {}", labels::format_value(m.mean())),
+            format!("mode {}", labels::format_value(m.mode())),
+            format!(
+                "68 % interval {}",
+                labels::format_interval(m.interval(LEVEL_68))
+            ),
+            format!(
+                "95 % interval {}",
+                labels::format_interval(m.interval(LEVEL_95))
+            ),
+            format!(
+                "true 95 % {}",
+                labels::format_interval(truth.interval(&x_row, LEVEL_95).expect("closed form"))
+            ),
+        ];
+        let svg = check_both(&Figure::Posterior(fig), &[]).replace('\u{2212}', "-");
+        for text in &expected {
+            assert!(svg.contains(text.as_str()), "the figure lacks {text:?}");
+        }
+    }
+
+    #[test]
+    fn held_inputs_are_named_in_the_title() {
+        let f = trained("xor", Head::Bernoulli, 600, 2);
+        let predictive = f.model.predict(&[0.5, -0.25]);
+        let mut fig = PosteriorFigure::for_model(&f.model, &predictive, vec![0.5, -0.25]);
+        fig.varied = vec![0];
+        let svg = check_both(&Figure::Posterior(fig), &[]);
+        assert!(
+            svg.contains("at x1 = 0.5; held: x2 = \u{2212}0.25"),
+            "{svg}"
+        );
     }
 }

@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use plotters::style::{FontStyle, RGBColor, TextStyle};
 
 use super::FigureError;
+use crate::palette;
 
 /// Family name under which the bundled DejaVu Sans is registered with plotters.
 pub const FONT_FAMILY: &str = "sans-serif";
@@ -40,15 +41,24 @@ pub mod colors {
     pub const CYCLE: [RGBColor; 7] = [BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY_BLUE, BLACK];
 }
 
-/// Colours of the summary curves, the same on screen and on paper.
-pub const MEAN_COLOR: RGBColor = colors::VERMILLION;
-pub const MEDIAN_COLOR: RGBColor = colors::GREEN;
-pub const MODE_COLOR: RGBColor = colors::PURPLE;
-pub const BAND_COLOR: RGBColor = colors::BLUE;
-pub const TRAIN_COLOR: RGBColor = colors::GREY;
-pub const TEST_COLOR: RGBColor = colors::SKY_BLUE;
-pub const CLASS0_COLOR: RGBColor = colors::BLUE;
-pub const CLASS1_COLOR: RGBColor = colors::VERMILLION;
+const fn rgb([r, g, b]: [u8; 3]) -> RGBColor {
+    RGBColor(r, g, b)
+}
+
+/// Series colours, from the one palette the window uses too (`crate::palette`).
+pub const MEAN_COLOR: RGBColor = rgb(palette::MEAN);
+pub const MEDIAN_COLOR: RGBColor = rgb(palette::MEDIAN);
+pub const MODE_COLOR: RGBColor = rgb(palette::MODE);
+/// Central intervals and bands.
+pub const BAND_COLOR: RGBColor = rgb(palette::INTERVAL);
+/// The posterior's predictive density curve.
+pub const DENSITY_COLOR: RGBColor = rgb(palette::DENSITY);
+pub const COMPONENT_COLOR: RGBColor = rgb(palette::COMPONENT);
+pub const TRAIN_COLOR: RGBColor = rgb(palette::TRAIN);
+pub const TEST_COLOR: RGBColor = rgb(palette::TEST);
+pub const CLASS0_COLOR: RGBColor = rgb(palette::CLASS0);
+pub const CLASS1_COLOR: RGBColor = rgb(palette::CLASS1);
+pub const POINT_OUTLINE_COLOR: RGBColor = rgb(palette::POINT_OUTLINE);
 
 /// Sizes in points, converted to pixels with the figure's resolution.
 #[derive(Debug, Clone, Copy)]

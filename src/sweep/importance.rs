@@ -38,6 +38,14 @@ pub struct Importance {
     pub trials: usize,
 }
 
+/// One parameter's values over the completed trials (`None` where a trial did not set it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamColumn {
+    pub name: String,
+    pub grouping: Grouping,
+    pub values: Vec<Option<f64>>,
+}
+
 /// The fewest trials a share is computed from: below this a parameter is left out.
 pub const MIN_TRIALS: usize = 4;
 
@@ -112,21 +120,21 @@ fn group_of(pairs: &[(f64, f64)], grouping: Grouping) -> Vec<usize> {
     groups
 }
 
-/// The shares of every parameter, most important first. `params` gives each parameter's name,
-/// grouping and, per trial, its value (`None` where the trial did not set it);
-/// `objective[i]` is trial i's objective.
-pub fn rank(params: &[(String, Grouping, Vec<Option<f64>>)], objective: &[f64]) -> Vec<Importance> {
+/// The shares of every parameter, most important first; `objective[i]` is the objective of
+/// the trial whose values are each column's `values[i]`.
+pub fn rank(params: &[ParamColumn], objective: &[f64]) -> Vec<Importance> {
     let mut out: Vec<Importance> = params
         .iter()
-        .filter_map(|(name, grouping, values)| {
-            let (xs, ys): (Vec<f64>, Vec<f64>) = values
+        .filter_map(|column| {
+            let (xs, ys): (Vec<f64>, Vec<f64>) = column
+                .values
                 .iter()
                 .zip(objective)
                 .filter_map(|(x, &y)| x.map(|x| (x, y)))
                 .unzip();
-            let (omega_sq, eta_sq, groups) = one_way(&xs, &ys, *grouping)?;
+            let (omega_sq, eta_sq, groups) = one_way(&xs, &ys, column.grouping)?;
             Some(Importance {
-                name: name.clone(),
+                name: column.name.clone(),
                 omega_sq,
                 eta_sq,
                 groups,
@@ -149,7 +157,7 @@ mod tests {
 
     /// A study where the objective is (log10 lr + 2.5)² plus a little noise: lr drives it,
     /// width (a choice) and depth (an int) do nothing.
-    fn synthetic(n: usize, seed: u64) -> (Vec<(String, Grouping, Vec<Option<f64>>)>, Vec<f64>) {
+    fn synthetic(n: usize, seed: u64) -> (Vec<ParamColumn>, Vec<f64>) {
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
         let mut lr = Vec::new();
         let mut width = Vec::new();
@@ -162,10 +170,15 @@ mod tests {
             depth.push(Some(rng.random_range(1..=3) as f64));
             objective.push(1.0 + (log_lr + 2.5).powi(2) + 0.05 * rng.random_range(-1.0..1.0));
         }
+        let column = |name: &str, grouping, values| ParamColumn {
+            name: name.to_string(),
+            grouping,
+            values,
+        };
         let params = vec![
-            ("depth".to_string(), Grouping::Ordered, depth),
-            ("lr".to_string(), Grouping::Ordered, lr),
-            ("width".to_string(), Grouping::Categorical, width),
+            column("depth", Grouping::Ordered, depth),
+            column("lr", Grouping::Ordered, lr),
+            column("width", Grouping::Categorical, width),
         ];
         (params, objective)
     }
@@ -227,7 +240,11 @@ mod tests {
         let values = vec![Some(0.0), Some(0.0), None, Some(1.0), Some(1.0), None];
         let objective = [1.0, 1.0, 50.0, 3.0, 3.0, -50.0];
         let ranked = rank(
-            &[("act".to_string(), Grouping::Categorical, values)],
+            &[ParamColumn {
+                name: "act".to_string(),
+                grouping: Grouping::Categorical,
+                values,
+            }],
             &objective,
         );
         assert_eq!(ranked[0].trials, 4);

@@ -10,7 +10,7 @@ use egui_plot::{GridMark, Legend, Plot, Points, log_grid_spacer, uniform_grid_sp
 use super::plots::ValueColors;
 use super::trials::{Axis, StudyView, format_float};
 use crate::sweep::TrialState;
-use crate::sweep::importance::{Grouping, Importance, rank};
+use crate::sweep::importance::{Grouping, Importance, ParamColumn, rank};
 
 /// Each parameter's share of the objective's variance over the completed trials, most
 /// important first.
@@ -24,7 +24,7 @@ pub fn importances(study: &StudyView) -> Vec<Importance> {
         .iter()
         .map(|t| t.value.unwrap_or(f64::NAN))
         .collect();
-    let params: Vec<(String, Grouping, Vec<Option<f64>>)> = study
+    let params: Vec<ParamColumn> = study
         .axes
         .iter()
         .map(|(name, axis)| {
@@ -32,8 +32,14 @@ pub fn importances(study: &StudyView) -> Vec<Importance> {
                 Axis::Choice(_) => Grouping::Categorical,
                 Axis::Range { .. } => Grouping::Ordered,
             };
-            let values = completed.iter().map(|t| t.params.get(name).copied());
-            (name.clone(), grouping, values.collect())
+            ParamColumn {
+                name: name.clone(),
+                grouping,
+                values: completed
+                    .iter()
+                    .map(|t| t.params.get(name).copied())
+                    .collect(),
+            }
         })
         .collect();
     rank(&params, &objective)

@@ -66,8 +66,38 @@ pub fn slices_ui(
             .map(|i| i.name.clone())
             .or_else(|| study.axes.first().map(|(n, _)| n.clone()));
     }
-    ui.label(RichText::new("Importance: share of the validation NLL's variance (ω², one-way ANOVA over binned values)").small().weak())
-        .on_hover_text("Each parameter on its own: completed trials grouped by its value (a group per choice, up to 10 equal-count bins otherwise); ω² = (SS_between − (k−1)·MS_within) / (SS_total + MS_within). Interactions are not split out. Click a row for its slice plot.");
+    let Some(axis) = chosen
+        .as_ref()
+        .and_then(|c| study.axes.iter().find(|(n, _)| n == c))
+        .cloned()
+    else {
+        return;
+    };
+    // Side by side where there is room, so the plot keeps its height; stacked otherwise.
+    if ui.available_width() > 480.0 {
+        ui.horizontal_top(|ui| {
+            ui.vertical(|ui| {
+                ui.set_width(210.0);
+                importance_ui(ui, study, importance, chosen);
+            });
+            ui.vertical(|ui| slice_ui(ui, study, &axis.0, &axis.1));
+        });
+    } else {
+        importance_ui(ui, study, importance, chosen);
+        slice_ui(ui, study, &axis.0, &axis.1);
+    }
+}
+
+/// The bar list: a clickable row per parameter, most important first, then those without a
+/// share yet.
+fn importance_ui(
+    ui: &mut Ui,
+    study: &StudyView,
+    importance: &[Importance],
+    chosen: &mut Option<String>,
+) {
+    ui.label(RichText::new("Importance (ω², share of variance)").small().weak())
+        .on_hover_text("Each parameter on its own: the completed trials grouped by its value (a group per choice, up to 10 equal-count bins otherwise); ω² = (SS_between − (k−1)·MS_within) / (SS_total + MS_within), the share of the validation NLL's variance the groups explain, less what chance explains. Interactions are not split out. Click a row for its slice plot.");
     // Parameters without a share yet (too few trials) are listed after, so each can be chosen.
     let unranked = study
         .axes
@@ -104,13 +134,6 @@ pub fn slices_ui(
                 ui.end_row();
             }
         });
-    let Some((name, axis)) = chosen
-        .as_ref()
-        .and_then(|c| study.axes.iter().find(|(n, _)| n == c))
-    else {
-        return;
-    };
-    slice_ui(ui, study, name, axis);
 }
 
 fn bar_ui(ui: &mut Ui, share: f64, chosen: bool) {

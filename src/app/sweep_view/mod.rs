@@ -62,7 +62,7 @@ pub struct SweepView {
     pub plot: SweepPlot,
     /// The parameter of the slice plot; `None` shows the most important one.
     pub slice_param: Option<String>,
-    /// Each parameter's share of the objective's variance, worked out once per journal read.
+    /// Each parameter's share of the objective's variance (from the follower's thread).
     pub importance: Vec<crate::sweep::importance::Importance>,
     /// The narrow layout shows a plot instead of the table.
     pub narrow_plot: bool,
@@ -97,11 +97,12 @@ impl SweepView {
             match news {
                 follow::FollowNews::Study {
                     study,
+                    importance,
                     study_names,
                     lines,
                     cut_tail,
                 } => {
-                    self.importance = study.as_ref().map(slices::importances).unwrap_or_default();
+                    self.importance = importance;
                     self.study = study;
                     self.study_names = study_names;
                     self.lines = lines;

@@ -331,3 +331,67 @@ fn the_slurm_submission_of_a_window_sweep_is_a_valid_sweep_command() {
     );
     assert!(!journal.exists(), "a dry run writes no journal");
 }
+
+/// A journal of 30 finished trials where lr alone drives the objective (a bowl in log lr)
+/// and width is noise; two trials are pruned.
+fn write_lr_driven_journal(path: &Path) -> std::io::Result<()> {
+    let mut text = String::from(
+        "{\"op_code\": 0, \"worker_id\": \"w\", \"study_name\": \"lr-driven\", \"directions\": [1]}\n",
+    );
+    for i in 0..30 {
+        // Low-discrepancy spread of log10 lr over [-4, -1]; width cycles independently.
+        let log_lr = -4.0 + 3.0 * (i as f64 * 0.618_034).fract();
+        let wiggle = 0.02 * ((i * 37 % 11) as f64 / 10.0 - 0.5);
+        let value = 1.0 + (log_lr + 2.5).powi(2) + wiggle;
+        let (state, value) = if i % 13 == 5 {
+            (2, None)
+        } else {
+            (1, Some(value))
+        };
+        text.push_str(&trial_lines(i, 10f64.powf(log_lr), i * 7 % 3, state, value));
+    }
+    std::fs::write(path, text)
+}
+
+#[test]
+fn the_slices_tab_ranks_the_driving_parameter_first_and_plots_the_chosen_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal = dir.path().join("lr-driven.journal");
+    write_lr_driven_journal(&journal).expect("write the journal");
+    let mut h = harness(small_settings());
+    open_dialog(&mut h, "Open sweep journal", &journal);
+    h.get_by_label("Follow journal").click();
+    h.run_ok();
+    step_until(
+        &mut h,
+        Duration::from_secs(20),
+        "the journal's trials",
+        |h| trials(h) == 30,
+    );
+    h.get_by_label("Slices & importance").click();
+    h.run_ok();
+    let ranked: Vec<String> = h
+        .state()
+        .sweep
+        .importance
+        .iter()
+        .map(|i| i.name.clone())
+        .collect();
+    assert_eq!(ranked, ["lr", "width"], "lr drives the objective");
+    let lr_row = h.get_by_label_contains("lr:").rect().top();
+    let width_row = h.get_by_label_contains("width:").rect().top();
+    assert!(lr_row < width_row, "the bar list is most important first");
+    // The most important parameter's slice is shown first, on a log axis.
+    assert!(
+        h.query_by_label("validation NLL against lr (log axis)")
+            .is_some()
+    );
+    h.get_by_label_contains("width:").click();
+    h.run_ok();
+    assert_eq!(h.state().sweep.slice_param.as_deref(), Some("width"));
+    assert!(h.query_by_label("validation NLL against width").is_some());
+    assert!(
+        h.query_by_label("validation NLL against lr (log axis)")
+            .is_none()
+    );
+}

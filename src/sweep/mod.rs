@@ -3,6 +3,7 @@
 //! optuna-dashboard and other copies of this program can read and append to.
 
 pub mod ids;
+pub mod importance;
 pub mod journal;
 pub mod lock;
 pub mod optuna_distribution;

@@ -34,6 +34,8 @@ pub enum FollowNews {
     /// The chosen study as the journal's complete lines so far describe it, after a change.
     Study {
         study: Option<StudyView>,
+        /// Its parameters' importance, worked out here so the window's frame pays nothing.
+        importance: Vec<crate::sweep::importance::Importance>,
         study_names: Vec<String>,
         lines: usize,
         cut_tail: bool,
@@ -188,8 +190,13 @@ fn study_news(replay: &Replay, choice: &Choice, lines: usize, cut_tail: bool) ->
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .clone();
+    let study = StudyView::from_replay(replay, name.as_deref());
     FollowNews::Study {
-        study: StudyView::from_replay(replay, name.as_deref()),
+        importance: study
+            .as_ref()
+            .map(super::slices::importances)
+            .unwrap_or_default(),
+        study,
         study_names: replay.study_names(),
         lines,
         cut_tail,

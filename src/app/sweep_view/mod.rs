@@ -1,8 +1,9 @@
 //! The Sweep tab: a study followed live from its Optuna journal (any journal our CLI, a
 //! Slurm job or the window wrote), shown as a sortable trial table, parallel coordinates,
-//! the objective's history and the selected trial's epochs; and a form to define and start
-//! a sweep on the loaded data (`define.rs`, `launch.rs`). The journal is read on a background
-//! thread (`follow.rs`); the tab only draws what it last received.
+//! slice plots with each parameter's importance, the objective's history and the selected
+//! trial's epochs; and a form to define and start a sweep on the loaded data (`define.rs`,
+//! `launch.rs`). The journal is read on a background thread (`follow.rs`); the tab only draws
+//! what it last received.
 
 mod actions;
 pub mod define;
@@ -10,6 +11,7 @@ mod ensemble;
 mod follow;
 mod launch;
 mod plots;
+mod slices;
 pub mod slurm;
 mod table;
 pub mod trials;
@@ -58,6 +60,10 @@ pub struct SweepView {
     pub sort: TableSort,
     pub selected: Option<usize>,
     pub plot: SweepPlot,
+    /// The parameter of the slice plot; `None` shows the most important one.
+    pub slice_param: Option<String>,
+    /// Each parameter's share of the objective's variance (from the follower's thread).
+    pub importance: Vec<crate::sweep::importance::Importance>,
     /// The narrow layout shows a plot instead of the table.
     pub narrow_plot: bool,
     pub show_define: bool,
@@ -91,10 +97,12 @@ impl SweepView {
             match news {
                 follow::FollowNews::Study {
                     study,
+                    importance,
                     study_names,
                     lines,
                     cut_tail,
                 } => {
+                    self.importance = importance;
                     self.study = study;
                     self.study_names = study_names;
                     self.lines = lines;
@@ -256,6 +264,7 @@ fn plot_ui(ui: &mut Ui, view: &mut SweepView, study: &StudyView) {
         SweepPlot::Parallel => plots::parallel_ui(ui, study, &mut view.selected),
         SweepPlot::History => plots::history_ui(ui, study),
         SweepPlot::Epochs => plots::epochs_ui(ui, study, view.selected),
+        SweepPlot::Slices => slices::slices_ui(ui, study, &view.importance, &mut view.slice_param),
     }
 }
 

@@ -1,7 +1,8 @@
 //! The sweep's plots: the objective against the trial number with the running best, the
 //! selected trial's validation NLL per epoch, and parallel coordinates of the parameters
 //! coloured by the objective (drawn with the painter: one vertical axis per parameter, log
-//! scaled where the parameter is searched on a log scale, the objective last).
+//! scaled where the parameter is searched on a log scale, the objective last). The slice
+//! plots and the importance list are in `slices.rs`.
 
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Ui, pos2, vec2};
 use egui_plot::{Corner, Legend, Line, Plot, PlotPoints, Points};
@@ -17,28 +18,36 @@ pub enum SweepPlot {
     Parallel,
     History,
     Epochs,
+    /// The importance list over the chosen parameter's slice plot.
+    Slices,
 }
 
 impl SweepPlot {
-    pub const ALL: [SweepPlot; 3] = [SweepPlot::Parallel, SweepPlot::History, SweepPlot::Epochs];
+    pub const ALL: [SweepPlot; 4] = [
+        SweepPlot::Parallel,
+        SweepPlot::Slices,
+        SweepPlot::History,
+        SweepPlot::Epochs,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
             SweepPlot::Parallel => "Parallel coordinates",
             SweepPlot::History => "History",
             SweepPlot::Epochs => "Trial epochs",
+            SweepPlot::Slices => "Slices & importance",
         }
     }
 }
 
 /// Objective → colour: the best (lowest) value bright, the worst dark.
-struct ValueColors {
+pub(super) struct ValueColors {
     low: f64,
     high: f64,
 }
 
 impl ValueColors {
-    fn new(study: &StudyView) -> ValueColors {
+    pub(super) fn new(study: &StudyView) -> ValueColors {
         let values = study
             .trials
             .iter()
@@ -49,7 +58,7 @@ impl ValueColors {
         ValueColors { low, high }
     }
 
-    fn color(&self, value: f64) -> Color32 {
+    pub(super) fn color(&self, value: f64) -> Color32 {
         let t = if self.high > self.low {
             (self.high - value) / (self.high - self.low)
         } else {

@@ -14,7 +14,7 @@ use egui_plot::{Corner, Line, Plot, PlotPoints};
 
 use crate::diagnostics::{LevelSummary, PredictiveSummary};
 use crate::export::figures::posterior::format_value;
-use crate::export::figures::scenarios::{MAX_SCENARIOS, Scenario, table};
+use crate::export::figures::scenarios::{MAX_SCENARIOS, Scenario, table, y_range};
 use crate::export::figures::style::colors;
 use crate::nn::{Model, Predictive};
 
@@ -300,18 +300,10 @@ fn scenario_table_ui(
 }
 
 fn scenario_plot_ui(ui: &mut Ui, scenarios: &[Scenario], cdf: bool, target: &str) {
-    let lo = scenarios
-        .iter()
-        .map(|s| s.mixture.quantile(0.005))
-        .fold(f64::INFINITY, f64::min);
-    let hi = scenarios
-        .iter()
-        .map(|s| s.mixture.quantile(0.995))
-        .fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = y_range(scenarios);
     if !(lo.is_finite() && hi.is_finite() && hi > lo) {
         return;
     }
-    let (lo, hi) = state::pad_range(lo, hi, 0.05);
     let ys = crate::nn::view::linspace(lo, hi, GRID);
     Plot::new("scenario plot")
         .legend(super::widgets::legend(Corner::RightTop))

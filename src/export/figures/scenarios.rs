@@ -135,8 +135,9 @@ pub(super) fn draw<DB: DrawingBackend>(
     draw_table(&table_area, fig.scenarios, style)
 }
 
-/// From the lowest 0.5 % quantile to the highest 99.5 % one over the scenarios, padded.
-fn y_range(scenarios: &[Scenario]) -> (f64, f64) {
+/// From the lowest 0.5 % quantile to the highest 99.5 % one over the scenarios, padded (the
+/// figure's and the window's range).
+pub fn y_range(scenarios: &[Scenario]) -> (f64, f64) {
     let lo = scenarios
         .iter()
         .map(|s| s.mixture.quantile(0.005))

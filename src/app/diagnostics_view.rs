@@ -15,7 +15,8 @@ use crate::diagnostics::{
     AlongX, Diagnostics, DiagnosticsOptions, MixtureHealth, bin_of, diagnose, probabilities,
 };
 
-use super::health_view::{ComponentParameter, health_ui};
+use super::health_view::health_ui;
+use super::state::ComponentParameter;
 use super::tasks::{Poll, Task};
 use super::widgets::fmt_num;
 use crate::worker::WakeFn;

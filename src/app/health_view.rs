@@ -4,49 +4,15 @@
 
 use egui::{Color32, Ui};
 use egui_plot::{HLine, Line, LineStyle, Plot, PlotPoints};
-use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::{AlongX, MixtureHealth};
 use crate::nn::{Head, Model};
 
-use super::state::{self, LoadedData, ViewSettings};
+use super::state::{self, ComponentParameter, LoadedData, ViewSettings};
 
 /// Points along x at which the components are evaluated.
 const POINTS: usize = 200;
 pub const WARNING_COLOR: Color32 = Color32::from_rgb(255, 190, 80);
-
-/// Which parameter of the components the plot shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub enum ComponentParameter {
-    #[default]
-    Weight,
-    Location,
-    Scale,
-}
-
-impl ComponentParameter {
-    const ALL: [ComponentParameter; 3] = [
-        ComponentParameter::Weight,
-        ComponentParameter::Location,
-        ComponentParameter::Scale,
-    ];
-
-    fn short_label(self) -> &'static str {
-        match self {
-            ComponentParameter::Weight => "weights",
-            ComponentParameter::Location => "locations",
-            ComponentParameter::Scale => "scales",
-        }
-    }
-
-    fn label(self) -> &'static str {
-        match self {
-            ComponentParameter::Weight => "weights π_k(x)",
-            ComponentParameter::Location => "locations μ_k(x)",
-            ComponentParameter::Scale => "scales σ_k(x)",
-        }
-    }
-}
 
 /// Where the components are followed for `model` on `data`: `None` when there is nothing to
 /// follow (no inputs, not a mixture of several components).

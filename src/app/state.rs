@@ -109,13 +109,46 @@ pub struct ViewSettings {
     /// The bottom tab shown in the compact layout.
     pub bottom_tab: BottomTab,
     /// The Diagnostics tab's component plot: weights, locations or scales.
-    pub component_parameter: super::health_view::ComponentParameter,
+    pub component_parameter: ComponentParameter,
     /// In a narrow Diagnostics tab: the components plot instead of the calibration plots.
     pub diagnostics_components: bool,
     /// Input rows pinned for the scenario comparison (one value per input).
     pub pinned: Vec<Vec<f64>>,
     /// The scenario comparison shows CDFs instead of densities.
     pub scenarios_cdf: bool,
+}
+
+/// Which parameter of the mixture's components the Diagnostics tab plots along x.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ComponentParameter {
+    #[default]
+    Weight,
+    Location,
+    Scale,
+}
+
+impl ComponentParameter {
+    pub const ALL: [ComponentParameter; 3] = [
+        ComponentParameter::Weight,
+        ComponentParameter::Location,
+        ComponentParameter::Scale,
+    ];
+
+    pub fn short_label(self) -> &'static str {
+        match self {
+            ComponentParameter::Weight => "weights",
+            ComponentParameter::Location => "locations",
+            ComponentParameter::Scale => "scales",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ComponentParameter::Weight => "weights π_k(x)",
+            ComponentParameter::Location => "locations μ_k(x)",
+            ComponentParameter::Scale => "scales σ_k(x)",
+        }
+    }
 }
 
 /// The bottom panel's tabs in the compact layout (narrow windows).

@@ -12,7 +12,7 @@
 use std::ops::Range;
 
 use super::column::{BadCell, Column, TextCell};
-use super::table::{LineMap, check_header};
+use super::lines::{LineMap, check_header};
 
 /// What the fast path read: the same parts a `Table` is made of.
 pub(crate) struct Parsed {

@@ -21,6 +21,7 @@ mod fits;
 mod formats;
 mod index_columns;
 mod inverse_sine;
+mod lines;
 mod parquet;
 mod presets;
 mod select;

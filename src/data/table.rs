@@ -9,6 +9,8 @@
 use super::column::Column;
 use super::csv_parallel::{join, parse_parallel, threads_for};
 use super::error::DataError;
+pub use super::lines::LineMap;
+use super::lines::check_header;
 
 /// A parsed data file: named f64 columns of equal length.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,28 +37,6 @@ pub enum RowPlaces {
     Lines(LineMap),
     /// A binary file (Parquet, FITS): rows are named by their 1-based number.
     Rows,
-}
-
-/// Line numbers of data rows as `(first row, offset)` breaks: `line = row + 2 + offset`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct LineMap {
-    /// Signed: a lone `\r` ends a record without counting as a line.
-    breaks: Vec<(usize, i64)>,
-}
-
-impl LineMap {
-    pub(super) fn push(&mut self, row: usize, line: u64) {
-        let offset = line as i64 - row as i64 - 2;
-        if self.breaks.last().is_none_or(|&(_, o)| o != offset) {
-            self.breaks.push((row, offset));
-        }
-    }
-
-    pub(super) fn line(&self, row: usize) -> u64 {
-        let k = self.breaks.partition_point(|&(r, _)| r <= row);
-        let offset = k.checked_sub(1).map_or(0, |k| self.breaks[k].1);
-        (row as i64 + 2 + offset).max(1) as u64
-    }
 }
 
 /// SHA-256 of `bytes` as lower-case hex.
@@ -230,27 +210,6 @@ fn estimate_rows(bytes: &[u8]) -> usize {
     let newlines = head.iter().filter(|&&b| b == b'\n').count().max(1);
     let per_line = head.len() / newlines;
     (bytes.len() / per_line.max(1)).min(1 << 24)
-}
-
-pub(crate) fn check_header(names: &[String], source: &str) -> Result<(), DataError> {
-    for (i, name) in names.iter().enumerate() {
-        // pandas writes its index under an empty first name (see `index_columns.rs`).
-        if name.is_empty() && i > 0 {
-            return Err(DataError::EmptyColumnName {
-                file: source.to_string(),
-                column_number: i + 1,
-            });
-        }
-        if let Some(j) = names[..i].iter().position(|other| other == name) {
-            return Err(DataError::DuplicateColumn {
-                file: source.to_string(),
-                name: name.clone(),
-                first: j + 1,
-                second: i + 1,
-            });
-        }
-    }
-    Ok(())
 }
 
 /// Turns a record's byte offset into the 1-based line where its first field starts.

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use egui::{Color32, RichText, Ui};
-use egui_plot::{Bar, BarChart, HLine, Line, LineStyle, Plot, PlotPoints};
+use egui_plot::{Bar, BarChart, HLine, Line, LineStyle, PlotPoints};
 
 use crate::data::Dataset;
 use crate::diagnostics::{
@@ -292,11 +292,7 @@ fn pit_plot_ui(
                 .fill(fill)
         })
         .collect();
-    let response = Plot::new("pit histogram")
-        .allow_zoom(false)
-        .allow_drag(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
+    let response = super::widgets::fixed_plot("pit histogram")
         .include_x(0.0)
         .include_x(1.0)
         .include_y(0.0)
@@ -333,11 +329,7 @@ fn coverage_plot_ui(ui: &mut Ui, r: &crate::diagnostics::RegressionDiagnostics) 
         .iter()
         .map(|&pair| <[f64; 2]>::from(pair))
         .collect();
-    Plot::new("coverage curve")
-        .allow_zoom(false)
-        .allow_drag(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
+    super::widgets::fixed_plot("coverage curve")
         .data_aspect(1.0)
         .include_x(0.0)
         .include_x(1.0)
@@ -391,11 +383,7 @@ fn reliability_plot_ui(
             )
         })
         .collect();
-    let response = Plot::new("reliability diagram")
-        .allow_zoom(false)
-        .allow_drag(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
+    let response = super::widgets::fixed_plot("reliability diagram")
         .data_aspect(1.0)
         .include_x(0.0)
         .include_x(1.0)

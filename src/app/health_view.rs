@@ -3,7 +3,7 @@
 //! the warnings of `crate::diagnostics::MixtureHealth` (dead, collapsed, on the σ floor).
 
 use egui::{Color32, Ui};
-use egui_plot::{HLine, Line, LineStyle, Plot, PlotPoints};
+use egui_plot::{HLine, Line, LineStyle, PlotPoints};
 
 use crate::diagnostics::{AlongX, MixtureHealth};
 use crate::nn::{Head, Model};
@@ -67,11 +67,7 @@ pub fn health_ui(
         ui.colored_label(WARNING_COLOR, format!("⚠ {warning}"));
     }
     let k = health.components.len();
-    Plot::new("mixture components")
-        .allow_zoom(false)
-        .allow_drag(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
+    super::widgets::fixed_plot("mixture components")
         .include_y(0.0)
         .x_axis_label(x_name.to_string())
         .y_axis_label(parameter.label())

@@ -6,7 +6,7 @@
 //! cached by (model, x*) so it runs only when either changes.
 
 use egui::{Color32, Ui};
-use egui_plot::{Bar, BarChart, Corner, FilledArea, Line, LineStyle, Plot, PlotPoints, VLine};
+use egui_plot::{Bar, BarChart, Corner, FilledArea, Line, LineStyle, PlotPoints, VLine};
 
 use crate::diagnostics::PredictiveSummary;
 use crate::nn::{NormalMixture, Predictive};
@@ -209,10 +209,7 @@ fn bernoulli_ui(ui: &mut Ui, p: f64, true_p: Option<f64>) {
     if let Some(t) = true_p {
         ui.label(format!("true p(y=1 | x*) = {}", format_value(t)));
     }
-    Plot::new("posterior bernoulli")
-        .allow_zoom(false)
-        .allow_drag(false)
-        .allow_scroll(false)
+    super::widgets::fixed_plot("posterior bernoulli")
         .include_y(0.0)
         .include_y(1.0)
         .x_axis_label("y")
@@ -308,12 +305,8 @@ fn density_ui(ui: &mut Ui, s: &DensitySummary, hdr: Option<&PredictiveSummary>) 
                 });
         });
     let max_pdf = s.pdf.iter().map(|p| p[1]).fold(0.0, f64::max);
-    Plot::new("posterior")
+    super::widgets::fixed_plot("posterior")
         .legend(super::widgets::legend(Corner::RightTop))
-        .allow_zoom(false)
-        .allow_drag(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
         .include_y(0.0)
         .include_y(max_pdf * 1.05)
         .custom_x_axes(super::widgets::x_axis("y"))

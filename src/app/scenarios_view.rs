@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use egui::{Color32, RichText, Ui};
-use egui_plot::{Corner, Line, Plot, PlotPoints};
+use egui_plot::{Corner, Line, PlotPoints};
 
 use crate::diagnostics::{LevelSummary, PredictiveSummary};
 use crate::export::figures::posterior::format_value;
@@ -39,11 +39,19 @@ struct ScenarioKey {
 /// every snapshot; the background work must not slow training down).
 const TRAINING_REFRESH: Duration = Duration::from_secs(1);
 
+/// Scenarios with their density and CDF curves on one shared y grid, all computed in the
+/// background so a frame only draws them.
+struct Computed {
+    scenarios: Vec<Scenario>,
+    /// Per scenario: (density, CDF) points, empty when the range is degenerate.
+    curves: Vec<(Vec<[f64; 2]>, Vec<[f64; 2]>)>,
+}
+
 /// The latest scenarios, and the computation of newer ones.
 #[derive(Default)]
 pub struct ScenarioState {
-    done: Option<(ScenarioKey, Result<Vec<Scenario>, String>)>,
-    job: Option<(ScenarioKey, Task<Vec<Scenario>>)>,
+    done: Option<(ScenarioKey, Result<Computed, String>)>,
+    job: Option<(ScenarioKey, Task<Computed>)>,
     last_started: Option<Instant>,
 }
 
@@ -68,7 +76,7 @@ impl ScenarioState {
         result
             .as_ref()
             .ok()
-            .and_then(|s| s.first())
+            .and_then(|c| c.scenarios.first())
             .filter(|_| fresh)
             .map(|s| &s.summary)
     }
@@ -84,8 +92,9 @@ fn row_label(names: &[String], row: &[f64]) -> String {
         .join(", ")
 }
 
-fn compute(model: &Model, names: &[String], rows: &[Vec<f64>]) -> Result<Vec<Scenario>, String> {
-    rows.iter()
+fn compute(model: &Model, names: &[String], rows: &[Vec<f64>]) -> Result<Computed, String> {
+    let scenarios = rows
+        .iter()
         .enumerate()
         .map(|(i, row)| {
             match model.predict(row) {
@@ -104,7 +113,22 @@ fn compute(model: &Model, names: &[String], rows: &[Vec<f64>]) -> Result<Vec<Sce
             ),
         }
         })
-        .collect()
+        .collect::<Result<Vec<_>, String>>()?;
+    let (lo, hi) = y_range(&scenarios);
+    let ys = if lo.is_finite() && hi.is_finite() && hi > lo {
+        crate::nn::view::linspace(lo, hi, GRID)
+    } else {
+        Vec::new()
+    };
+    let curves = scenarios
+        .iter()
+        .map(|s| {
+            let density = ys.iter().map(|&y| [y, s.mixture.pdf(y)]).collect();
+            let cdf = ys.iter().map(|&y| [y, s.mixture.cdf(y)]).collect();
+            (density, cdf)
+        })
+        .collect();
+    Ok(Computed { scenarios, curves })
 }
 
 impl WorkbenchApp {
@@ -230,8 +254,8 @@ pub fn scenarios_ui(
         ui.label("Train a model (or restore a run) to compare its predictives at several inputs.");
         return;
     }
-    let (key, scenarios) = match state.done.as_ref() {
-        Some((key, Ok(s))) => (key, s),
+    let (key, computed) = match state.done.as_ref() {
+        Some((key, Ok(c))) => (key, c),
         Some((_, Err(e))) => {
             super::widgets::error_label(ui, e);
             return;
@@ -249,11 +273,11 @@ pub fn scenarios_ui(
     }
     let pinned: Vec<bool> = key.rows.iter().map(|r| view.pinned.contains(r)).collect();
     let mut remove = None;
-    scenario_table_ui(ui, scenarios, &pinned, &mut remove);
+    scenario_table_ui(ui, &computed.scenarios, &pinned, &mut remove);
     if let Some(row) = remove.and_then(|i| key.rows.get(i)) {
         view.pinned.retain(|p| p != row);
     }
-    scenario_plot_ui(ui, scenarios, view.scenarios_cdf, &data.train.y_name);
+    scenario_plot_ui(ui, computed, view.scenarios_cdf, &data.train.y_name);
 }
 
 /// `pinned[i]`: scenario i is a pin (and gets an "unpin" button).
@@ -299,36 +323,19 @@ fn scenario_table_ui(
         });
 }
 
-fn scenario_plot_ui(ui: &mut Ui, scenarios: &[Scenario], cdf: bool, target: &str) {
-    let (lo, hi) = y_range(scenarios);
-    if !(lo.is_finite() && hi.is_finite() && hi > lo) {
-        return;
-    }
-    let ys = crate::nn::view::linspace(lo, hi, GRID);
-    Plot::new("scenario plot")
+fn scenario_plot_ui(ui: &mut Ui, computed: &Computed, cdf: bool, target: &str) {
+    super::widgets::fixed_plot("scenario plot")
         .legend(super::widgets::legend(Corner::RightTop))
-        .allow_zoom(false)
-        .allow_drag(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
         .include_y(0.0)
         .custom_x_axes(super::widgets::x_axis(target))
         .y_axis_label(if cdf { "F(y | x*)" } else { "p(y | x*)" })
         .show(ui, |plot_ui| {
-            for (i, s) in scenarios.iter().enumerate() {
-                let points: Vec<[f64; 2]> = ys
-                    .iter()
-                    .map(|&y| {
-                        let v = if cdf {
-                            s.mixture.cdf(y)
-                        } else {
-                            s.mixture.pdf(y)
-                        };
-                        [y, v]
-                    })
-                    .collect();
+            for (i, (s, (density, cdfs))) in
+                computed.scenarios.iter().zip(&computed.curves).enumerate()
+            {
+                let points = if cdf { cdfs } else { density };
                 plot_ui.line(
-                    Line::new(s.label.clone(), PlotPoints::new(points))
+                    Line::new(s.label.clone(), PlotPoints::new(points.clone()))
                         .color(color(i))
                         .width(if i == 0 { 2.5 } else { 1.8 }),
                 );

@@ -21,6 +21,16 @@ pub fn x_axis(label: impl Into<egui::WidgetText>) -> Vec<egui_plot::AxisHints<'s
     ]
 }
 
+/// A plot that only shows: no zoom, drag, scroll or boxed zoom (the summary plots, whose
+/// ranges are chosen for them; clicks still reach the response).
+pub fn fixed_plot<'a>(id: &'static str) -> egui_plot::Plot<'a> {
+    egui_plot::Plot::new(id)
+        .allow_zoom(false)
+        .allow_drag(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+}
+
 /// A compact legend.
 pub fn legend(corner: egui_plot::Corner) -> egui_plot::Legend {
     egui_plot::Legend::default()

@@ -39,12 +39,15 @@ struct ScenarioKey {
 /// every snapshot; the background work must not slow training down).
 const TRAINING_REFRESH: Duration = Duration::from_secs(1);
 
+/// Points of one plotted curve.
+type Curve = Vec<[f64; 2]>;
+
 /// Scenarios with their density and CDF curves on one shared y grid, all computed in the
 /// background so a frame only draws them.
 struct Computed {
     scenarios: Vec<Scenario>,
     /// Per scenario: (density, CDF) points, empty when the range is degenerate.
-    curves: Vec<(Vec<[f64; 2]>, Vec<[f64; 2]>)>,
+    curves: Vec<(Curve, Curve)>,
 }
 
 /// The latest scenarios, and the computation of newer ones.

@@ -13,15 +13,14 @@ use egui::{Color32, RichText, Ui};
 use egui_plot::{Corner, Line, PlotPoints};
 
 use crate::diagnostics::{LevelSummary, PredictiveSummary};
-use crate::export::figures::posterior::format_value;
 use crate::export::figures::scenarios::{MAX_SCENARIOS, Scenario, table, y_range};
 use crate::export::figures::style::colors;
+use crate::labels::format_value;
 use crate::nn::{Model, Predictive};
 
 use super::WorkbenchApp;
 use super::state::{self, LoadedData, ViewSettings};
 use super::tasks::{Poll, Task};
-use super::widgets::fmt_num;
 
 /// Points of each plotted curve.
 const GRID: usize = 300;
@@ -353,7 +352,7 @@ pub fn hdr_rows(levels: &[LevelSummary]) -> Vec<(String, String)> {
         .map(|l| {
             (
                 format!("{} HDR", crate::diagnostics::level_label(l.level)),
-                crate::diagnostics::format_intervals(&l.hdr.intervals, fmt_num),
+                crate::diagnostics::format_intervals(&l.hdr.intervals, format_value),
             )
         })
         .collect()

@@ -364,3 +364,85 @@ fn the_ensemble_of_the_best_trials_is_a_model_file_for_eval_predict_and_figure()
         stderr(&replaced)
     );
 }
+
+#[test]
+fn a_validation_file_is_the_objective_and_the_data_trains_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(d, "space.toml", SMALL_SPACE);
+    let text = std::fs::read_to_string(faithful()).expect("faithful");
+    let mut lines = text.lines();
+    let header = lines.next().expect("header");
+    let rows: Vec<&str> = lines.collect();
+    let file = |name: &str, part: &[&str]| {
+        write(d, name, &format!("{header}\n{}\n", part.join("\n")))
+            .display()
+            .to_string()
+    };
+    let fit = file("fit.csv", &rows[..200]);
+    let val = file("val.csv", &rows[200..]);
+    let columns = ["--x", "waiting", "--y", "eruptions"];
+    let mut args = vec![
+        "sweep",
+        "--data",
+        &fit,
+        "--val",
+        &val,
+        "--space",
+        "space.toml",
+    ];
+    args.extend(columns);
+    args.extend([
+        "--trials",
+        "3",
+        "--journal",
+        "j.log",
+        "--out",
+        "best.json",
+        "--json",
+    ]);
+    let out = run(d, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("200 training rows, 72 validation rows"),
+        "{}",
+        stderr(&out)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let summary: Value =
+        serde_json::from_str(stdout.lines().last().expect("summary")).expect("json");
+    let best = summary["best_value"].as_f64().expect("best value");
+    // The saved best trial scores on the validation file exactly what the sweep minimised.
+    let mut eval_args = vec!["eval", "--model", "best.json", "--data", &val, "--json"];
+    eval_args.extend(columns);
+    let eval = run(d, &eval_args);
+    assert!(eval.status.success(), "{}", stderr(&eval));
+    let scores: Value = serde_json::from_slice(&eval.stdout).expect("json");
+    let nll = scores["nll"].as_f64().expect("nll");
+    assert!((nll - best).abs() < 1e-9, "{nll} vs {best}");
+
+    // --val and --val-fraction together are refused; a bad validation file is named.
+    let both = try_sweep(
+        d,
+        "space.toml",
+        "k.log",
+        2,
+        &["--val", &val, "--val-fraction", "0.3"],
+    );
+    assert!(!both.status.success());
+    assert!(
+        stderr(&both).contains("--val-fraction"),
+        "{}",
+        stderr(&both)
+    );
+    let bad = file("bad.csv", &[]);
+    std::fs::write(&bad, "waiting,other\n1,2\n").expect("write");
+    let refused = try_sweep(d, "space.toml", "k.log", 2, &["--val", &bad]);
+    assert!(!refused.status.success());
+    let message = stderr(&refused);
+    assert!(
+        message.contains("--val") && message.contains("eruptions"),
+        "{message}"
+    );
+    assert!(!d.join("k.log").exists(), "no journal for a refused sweep");
+}

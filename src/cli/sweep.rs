@@ -39,10 +39,18 @@ pub fn run(args: &SweepArgs) -> Result<()> {
         .as_ref()
         .map(|path| source::load(path, &options))
         .transpose()?;
-    let (train, val) = loaded
-        .dataset
-        .split(args.val_fraction, args.seed)
-        .with_context(|| format!("--val-fraction {}", args.val_fraction))?;
+    let val_file = args
+        .val
+        .as_ref()
+        .map(|path| source::load(path, &options).with_context(|| format!("--val {path}")))
+        .transpose()?;
+    let (train, val) = match &val_file {
+        Some(v) => (loaded.dataset.clone(), v.dataset.clone()),
+        None => loaded
+            .dataset
+            .split(args.val_fraction, args.seed)
+            .with_context(|| format!("--val-fraction {}", args.val_fraction))?,
+    };
     let corner = space.corner();
     let config = space
         .config(&corner, crate::sweep::runner::base_config(args.seed))
@@ -55,14 +63,25 @@ pub fn run(args: &SweepArgs) -> Result<()> {
                 args.space.display()
             )
         })?;
-    let data_fingerprint = json!({
-        "source": loaded.sha256.clone().map_or(loaded.description.clone(), |h| format!("sha256:{h}")),
+    let fingerprint_of = |l: &source::Loaded| {
+        l.sha256
+            .clone()
+            .map_or(l.description.clone(), |h| format!("sha256:{h}"))
+    };
+    let mut data_fingerprint = json!({
+        "source": fingerprint_of(&loaded),
         "x": loaded.dataset.x_names,
         "y": loaded.dataset.y_name,
         "rows": loaded.dataset.len(),
         "val_fraction": args.val_fraction,
         "split_seed": args.seed,
     });
+    // Only set with --val, so the journals of split sweeps keep their fingerprint.
+    if let Some(v) = &val_file {
+        data_fingerprint["val_fraction"] = Value::Null;
+        data_fingerprint["val"] = fingerprint_of(v).into();
+        data_fingerprint["val_rows"] = v.dataset.len().into();
+    }
     let study_name = args.study_name.clone().unwrap_or_else(|| {
         args.space
             .file_stem()
@@ -220,10 +239,16 @@ pub fn run(args: &SweepArgs) -> Result<()> {
             // in words (the recipe type describes plain splits only).
             let record = |m: &TrainedTrial, t: &TrialRecord| RunSummary {
                 label: format!(
-                    "{} less the validation split ({:.0} %, seed {}) of sweep \"{study_name}\", trial {}{}",
+                    "{}{} of sweep \"{study_name}\", trial {}{}",
                     loaded.description,
-                    args.val_fraction * 100.0,
-                    args.seed,
+                    val_file.as_ref().map_or_else(
+                        || format!(
+                            " less the validation split ({:.0} %, seed {})",
+                            args.val_fraction * 100.0,
+                            args.seed
+                        ),
+                        |v| format!(", validated on {}", v.description)
+                    ),
                     t.number,
                     test.as_ref()
                         .map(|t| format!("; tested on {}", t.description))

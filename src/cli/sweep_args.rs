@@ -36,6 +36,10 @@ pub struct SweepArgs {
     /// Fraction of the training rows held out for the objective.
     #[arg(long, default_value_t = 0.2)]
     pub val_fraction: f64,
+    /// A validation file whose NLL is the objective, instead of a --val-fraction split of
+    /// --data (which then trains on all its rows).
+    #[arg(long, conflicts_with = "val_fraction")]
+    pub val: Option<String>,
     /// The Optuna journal file (created, or resumed when it holds this study).
     #[arg(long)]
     pub journal: PathBuf,

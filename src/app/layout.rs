@@ -2,7 +2,8 @@
 //! narrowest state they need and push [`Command`]s; nothing here does heavy work.
 
 use super::shown::Shown;
-use super::state::{BottomTab, RunStatus, Settings, ViewSettings};
+use super::state::{BottomTab, RunStatus, Settings, SourceKind, ViewSettings};
+use crate::data::Preset;
 
 /// Windows narrower than this (logical points) get the compact layout.
 const COMPACT_WIDTH: f32 = 1150.0;
@@ -254,6 +255,15 @@ impl WorkbenchApp {
                 egui::CollapsingHeader::new("Training")
                     .default_open(true)
                     .show(ui, |ui| {
+                        let seed_data = self.settings.data.source == SourceKind::Preset
+                            && self.settings.data.preset == Preset::Lognormal;
+                        if seed_data {
+                            train_panel::recipe_ui(
+                                ui,
+                                &mut self.settings.config,
+                                &crate::nn::recipe::seed_experiment(),
+                            );
+                        }
                         train_panel::train_settings_ui(
                             ui,
                             &mut self.settings.config,

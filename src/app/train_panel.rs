@@ -2,6 +2,7 @@
 
 use egui::{DragValue, Slider, Ui};
 
+use crate::nn::recipe::Recipe;
 use crate::nn::{ConfigError, EarlyStopping, LrSchedule, TrainConfig};
 
 use super::Command;
@@ -61,6 +62,32 @@ pub fn train_settings_ui(ui: &mut Ui, config: &mut TrainConfig, patience: &mut u
         ..config.early_stopping.unwrap_or_default()
     });
     optimizer_ui(ui, config);
+}
+
+/// The measured recipe for this experiment, with a button that sets it, while the network,
+/// batch size and epochs are those it was measured on.
+pub fn recipe_ui(ui: &mut Ui, config: &mut TrainConfig, recipe: &Recipe) {
+    if !recipe.suits(config) {
+        return;
+    }
+    let what = format!(
+        "{}, lr {:.1e}",
+        schedule_label(&recipe.schedule),
+        recipe.learning_rate
+    );
+    let details = format!("{}\n{}", recipe.describe(), recipe.evidence);
+    ui.horizontal_wrapped(|ui| {
+        if recipe.is_applied(config) {
+            ui.label(format!("Suggested recipe in use: {what}"))
+                .on_hover_text(details);
+        } else if ui
+            .button(format!("Use the suggested recipe: {what}"))
+            .on_hover_text(details)
+            .clicked()
+        {
+            recipe.apply(config);
+        }
+    });
 }
 
 /// What the schedule menu calls each schedule.
@@ -353,6 +380,36 @@ mod tests {
             |ui, config: &mut TrainConfig| train_settings_ui(ui, config, &mut 5),
             TrainConfig::default(),
         )
+    }
+
+    #[test]
+    fn the_suggested_recipe_is_offered_for_the_seed_network_and_set_by_one_click() {
+        let recipe = crate::nn::recipe::seed_experiment();
+        let mut h = Harness::new_ui_state(
+            move |ui, config: &mut TrainConfig| recipe_ui(ui, config, &recipe),
+            TrainConfig::default(),
+        );
+        h.get_by_label("Use the suggested recipe: Cosine with warmup, lr 4.0e-3")
+            .click();
+        h.run();
+        assert_eq!(h.state().learning_rate, 4e-3);
+        assert!(matches!(
+            h.state().schedule,
+            LrSchedule::Cosine {
+                warmup_epochs: 1,
+                ..
+            }
+        ));
+        h.get_by_label("Suggested recipe in use: Cosine with warmup, lr 4.0e-3");
+        // Another network: the recipe was not measured on it, so it is not offered.
+        h.state_mut().epochs = 300;
+        h.state_mut().learning_rate = 1e-3;
+        h.run();
+        assert_eq!(
+            h.query_all_by_label_contains("suggested recipe").count(),
+            0,
+            "no offer for a 300-epoch run"
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub(crate) mod lanes;
 pub mod mlp;
 pub mod model;
 pub mod predictive;
+pub mod recipe;
 pub mod records;
 pub(crate) mod scalar;
 pub mod scaler;

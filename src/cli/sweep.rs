@@ -57,8 +57,8 @@ pub fn run(args: &SweepArgs) -> Result<()> {
         })?;
     let data_fingerprint = json!({
         "source": loaded.sha256.clone().map_or(loaded.description.clone(), |h| format!("sha256:{h}")),
-        "x": loaded.dataset.x_names,
-        "y": loaded.dataset.y_name,
+        "x": loaded.dataset.x_names(),
+        "y": loaded.dataset.y_name(),
         "rows": loaded.dataset.len(),
         "val_fraction": args.val_fraction,
         "split_seed": args.seed,

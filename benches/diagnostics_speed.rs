@@ -33,7 +33,7 @@ fn main() -> anyhow::Result<()> {
         n: 100_000,
         noise: 1.0,
         seed: 7,
-    });
+    })?;
     let model: Model = match std::env::var("DW_BENCH_MODEL") {
         Ok(path) => load_model(std::path::Path::new(&path))?.0,
         Err(_) => Trainer::new(TrainConfig::default().validate(&data, None)?, &data, None)
@@ -43,7 +43,7 @@ fn main() -> anyhow::Result<()> {
     // The forward pass alone (p(y|x) of every row), for comparison.
     let start = Instant::now();
     let mut rows = 0usize;
-    model.for_each_output_chunk(&data.x, data.len(), |o| rows += o.len());
+    model.for_each_output_chunk(&data.x(), |o| rows += o.len());
     std::hint::black_box(rows);
     println!(
         "forward pass alone, 1 thread: {:.3} s",

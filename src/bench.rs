@@ -179,8 +179,8 @@ fn generate_pair(workload: &Workload) -> Result<(Dataset, Dataset, String)> {
     let train: Vec<usize> = (0..workload.n_train).collect();
     let test: Vec<usize> = (workload.n_train..params.n).collect();
     Ok((
-        all.subset(&train),
-        all.subset(&test),
+        all.subset(&train)?,
+        all.subset(&test)?,
         format!("preset:{}", workload.preset.name()),
     ))
 }

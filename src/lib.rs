@@ -3,6 +3,9 @@
 //! The core (`data`, `nn`, `worker`, `export`) never depends on the GUI; the `app` module
 //! exists only with the `gui` feature.
 
+/// The ndarray version whose arrays and views the API takes (`Dataset`, `Model::predict_rows`).
+pub use ndarray;
+
 pub mod bench;
 pub mod cli;
 pub mod colormap;

@@ -169,14 +169,14 @@ fn parquet_columns_of_every_kind() {
         .unwrap();
     assert_eq!(s.dropped_rows, 1);
     assert_eq!(
-        s.dataset.x,
+        s.dataset.x_flat(),
         vec![
             3.0, 1.0, 1.0, 1.25, // row 1
             5.0, 3.0, 0.0, -3.75, // row 3
             6.0, 4e9, 1.0, 4.0, // row 4: an unsigned 32-bit value beyond i32
         ]
     );
-    assert_eq!(s.dataset.y, vec![0.1, 0.3, 0.5]);
+    assert_eq!(s.dataset.y().to_vec(), vec![0.1, 0.3, 0.5]);
     let summary = t.describe();
     assert_eq!(summary.columns[4].missing, 1);
     assert_eq!(summary.columns[0].mean, None);
@@ -241,8 +241,8 @@ fn fits_non_numeric_columns_fail_only_when_selected() {
         .select(&roles(&["count", "flux"], "y"), MissingPolicy::DropRows)
         .unwrap();
     assert_eq!(s.dropped_rows, 2);
-    assert_eq!(s.dataset.x, vec![3.0, 1.5, 6.0, 4.0]);
-    assert_eq!(s.dataset.y, vec![0.1, 0.5]);
+    assert_eq!(s.dataset.x_flat(), vec![3.0, 1.5, 6.0, 4.0]);
+    assert_eq!(s.dataset.y().to_vec(), vec![0.1, 0.5]);
 }
 
 #[test]

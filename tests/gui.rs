@@ -238,15 +238,15 @@ fn a_malformed_csv_shows_its_error_and_keeps_the_previous_data() {
     settle(&mut h);
     assert!(h.query_by_label_contains("is not a number").is_none());
     let data = h.state().data.as_ref().expect("data");
-    assert_eq!(data.train.x_names, vec!["a", "b"]);
-    assert_eq!(data.train.y_name, "target");
+    assert_eq!(data.train.x_names(), vec!["a", "b"]);
+    assert_eq!(data.train.y_name(), "target");
     h.get_by_role_and_label(egui::Role::CheckBox, "b").click();
     h.run_ok();
     h.get_by_label("Apply columns").click();
     h.run_ok();
     settle(&mut h);
     assert_eq!(
-        h.state().data.as_ref().expect("data").train.x_names,
+        h.state().data.as_ref().expect("data").train.x_names(),
         vec!["a"]
     );
 }

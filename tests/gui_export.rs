@@ -74,10 +74,9 @@ fn save_model_then_open_it_in_a_fresh_app_gives_identical_predictions() {
     assert!(message(&h2).starts_with("Opened model"), "{}", message(&h2));
     let opened = h2.state().session.model.clone().expect("opened model");
     let data = h2.state().data.as_ref().expect("data");
-    let d = data.train.n_inputs();
     for i in (0..data.train.len()).step_by(37) {
-        let x = &data.train.x[i * d..(i + 1) * d];
-        let y = Some(data.train.y[i]);
+        let x = data.train.row(i);
+        let y = Some(data.train.y()[i]);
         assert_eq!(
             prediction_values(&saved.predict(x), y),
             prediction_values(&opened.predict(x), y),
@@ -161,10 +160,9 @@ fn exports_predictions_with_the_right_header_rows_and_values() {
                     .split(',')
                     .map(|v| v.parse().expect("number"))
                     .collect();
-                assert_eq!(values[0], test.x[i]);
-                assert_eq!(values[1], test.y[i]);
-                let expected =
-                    prediction_values(&model.predict(&test.x[i..i + 1]), Some(test.y[i]));
+                assert_eq!(values[0], test.x()[[i, 0]]);
+                assert_eq!(values[1], test.y()[i]);
+                let expected = prediction_values(&model.predict(test.row(i)), Some(test.y()[i]));
                 assert_eq!(&values[2..], expected.as_slice(), "row {i}");
             }
         }
@@ -364,7 +362,7 @@ fn an_experiment_whose_data_file_changed_or_vanished_says_so_and_keeps_the_data(
     settings.data.source = SourceKind::File;
     settings.data.csv_path = csv.display().to_string();
     let mut h = harness(settings);
-    assert_eq!(h.state().data.as_ref().expect("data").train.y_name, "b");
+    assert_eq!(h.state().data.as_ref().expect("data").train.y_name(), "b");
     let path = dir.path().join("exp.json");
     open_dialog(&mut h, "Save experiment…", &path);
     act(&mut h, "Save experiment");

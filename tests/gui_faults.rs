@@ -251,5 +251,5 @@ fn an_experiment_moved_with_its_data_opens_them_from_its_own_folder() {
     assert!(text.starts_with("Opened experiment"), "{text}");
     let data = h2.state().data.as_ref().expect("data");
     assert_eq!(data.n_rows(), 60, "the moved file was read");
-    assert_eq!(data.train.y_name, "b");
+    assert_eq!(data.train.y_name(), "b");
 }

@@ -42,11 +42,13 @@ fn seed_network_trainer(threads: usize) -> Trainer {
     reason = "a helper of the test: failing is failing the test"
 )]
 fn seed_network_trainer_with(threads: usize, optimizer: TrainConfig) -> Trainer {
-    let data = Preset::InverseSine.generate(&PresetParams {
-        n: 4096,
-        noise: 1.0,
-        seed: 0,
-    });
+    let data = Preset::InverseSine
+        .generate(&PresetParams {
+            n: 4096,
+            noise: 1.0,
+            seed: 0,
+        })
+        .expect("preset");
     let config = TrainConfig {
         epochs: 10,
         threads,

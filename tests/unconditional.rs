@@ -30,12 +30,7 @@ fn bimodal(n: usize, seed: u64) -> Dataset {
             }
         })
         .collect();
-    Dataset {
-        x_names: Vec::new(),
-        y_name: "velocity".into(),
-        x: Vec::new(),
-        y,
-    }
+    Dataset::new(Vec::new(), "velocity".into(), Vec::new(), y).expect("targets")
 }
 
 fn train_unconditional(data: &Dataset) -> Trainer {
@@ -93,15 +88,17 @@ fn a_mixture_fits_y_alone() {
 fn the_inputs_information_is_the_nll_gap() {
     // y = 10 or 21 decided by x: the conditional model knows the clump, p(y) does not, so the
     // inputs carry about the entropy of the clump label (0.611 nats).
-    let mut train = bimodal(2000, 3);
-    let mut test = bimodal(2000, 4);
-    for d in [&mut train, &mut test] {
-        d.x_names = vec!["clump".into()];
-        d.x =
-            d.y.iter()
-                .map(|&y| if y > 15.5 { 1.0 } else { 0.0 })
-                .collect();
-    }
+    let with_clump = |d: Dataset| {
+        let clump = d
+            .y()
+            .iter()
+            .map(|&y| if y > 15.5 { 1.0 } else { 0.0 })
+            .collect();
+        let (_, y_name, _, y) = d.into_parts();
+        Dataset::new(vec!["clump".into()], y_name, clump, y.to_vec()).unwrap()
+    };
+    let train = with_clump(bimodal(2000, 3));
+    let test = with_clump(bimodal(2000, 4));
     let conditional = {
         let config = TrainConfig {
             hidden: TrainConfig::parse_hidden("8:tanh").expect("hidden"),
@@ -117,11 +114,7 @@ fn the_inputs_information_is_the_nll_gap() {
         t.run(|_| {});
         t.model().clone()
     };
-    let targets = Dataset {
-        x_names: Vec::new(),
-        x: Vec::new(),
-        ..train.clone()
-    };
+    let targets = train.without_inputs();
     let baseline = train_unconditional(&targets).model().clone();
     let info = input_information(&conditional, &baseline, &test).expect("information");
     let label_entropy = -(0.3f64 * 0.3f64.ln() + 0.7 * 0.7f64.ln());

@@ -35,12 +35,7 @@ fn data(n: usize, offset: usize) -> Arc<Dataset> {
         .map(|i| ((i + offset) as f64 * 0.618_034).fract() * 2.0 - 1.0)
         .collect();
     let y = x.iter().map(|v| 2.0 * v + (v * 7.0).sin() * 0.3).collect();
-    Arc::new(Dataset {
-        x_names: vec!["x".into()],
-        y_name: "y".into(),
-        x,
-        y,
-    })
+    Arc::new(Dataset::new(vec!["x".into()], "y".into(), x, y).expect("dataset"))
 }
 
 /// Waits for the first event `wanted` accepts; the timeout only guards against a hang.

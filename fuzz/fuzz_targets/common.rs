@@ -6,6 +6,7 @@ use density_workbench::export::figures::{
     Figure, ImageFormat, LossFigure, PosteriorFigure, RenderOptions, render_figure,
 };
 use density_workbench::export::predictions_csv;
+use density_workbench::ndarray::{Axis, aview1};
 use density_workbench::nn::{Model, Predictive};
 
 /// Input rows the model is asked about: zeros, the edges of the accepted range, and values
@@ -48,7 +49,8 @@ pub fn exercise(model: &Model, file: &ModelFile, seed: &[u8]) {
     for row in rows(model, seed) {
         let predictive = model.predict(&row);
         ask(&predictive);
-        let _ = predictions_csv(model, &row, None);
+        let one_row = aview1(&row).insert_axis(Axis(0));
+        let _ = predictions_csv(model, &one_row, None);
         let figure = PosteriorFigure::for_model(model, &predictive, row);
         let _ = render_figure(&Figure::Posterior(figure), ImageFormat::Svg, &options);
     }

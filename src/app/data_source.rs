@@ -422,7 +422,7 @@ impl WorkbenchApp {
             || self
                 .data
                 .as_ref()
-                .is_none_or(|old| old.train.x_names != train.x_names)
+                .is_none_or(|old| old.train.x_names() != train.x_names())
         {
             view.base_inputs.clear();
         }
@@ -500,19 +500,11 @@ impl WorkbenchApp {
 /// Column statistics over train and test together.
 fn full_stats(train: &Dataset, test: Option<&Dataset>) -> Vec<ColumnStats> {
     match test {
-        Some(test) => {
-            let mut x = train.x.clone();
-            x.extend_from_slice(&test.x);
-            let mut y = train.y.clone();
-            y.extend_from_slice(&test.y);
-            Dataset {
-                x_names: train.x_names.clone(),
-                y_name: train.y_name.clone(),
-                x,
-                y,
-            }
-            .column_stats()
-        }
+        // Both parts of one source share its columns; were they ever to differ, the training
+        // part's statistics are still right.
+        Some(test) => train
+            .concat(test)
+            .map_or_else(|_| train.column_stats(), |all| all.column_stats()),
         None => train.column_stats(),
     }
 }
@@ -524,7 +516,7 @@ fn robust_y_range(data: &Dataset) -> (f64, f64) {
         return (-0.1, 1.1);
     }
     let step = (data.len() / 50_000).max(1);
-    let mut ys: Vec<f64> = data.y.iter().step_by(step).copied().collect();
+    let mut ys: Vec<f64> = data.y().iter().step_by(step).copied().collect();
     if ys.is_empty() {
         return (0.0, 1.0);
     }

@@ -57,11 +57,13 @@ impl BinnedPoints {
                 .contains(&t)
                 .then(|| ((t * n as f64) as usize).min(n - 1))
         };
-        for i in 0..data.len() {
-            let row = data.x_row(i);
+        // Row slices of the flat inputs: this loop sees every row of sets of millions.
+        let (x_flat, d) = (data.x_flat(), data.n_inputs());
+        for (i, &target) in data.y().iter().enumerate() {
+            let row = &x_flat[i * d..(i + 1) * d];
             let Some(&x) = row.get(x_col) else { continue };
             let y = match vertical {
-                Vertical::Target => data.y[i],
+                Vertical::Target => target,
                 Vertical::Input(j) => match row.get(j) {
                     Some(&v) => v,
                     None => continue,
@@ -73,7 +75,7 @@ impl BinnedPoints {
             let k = by * nx + bx;
             counts[k] = counts[k].saturating_add(1);
             if let Some(ones) = &mut ones
-                && data.y[i] == 1.0
+                && target == 1.0
             {
                 ones[k] = ones[k].saturating_add(1);
             }

@@ -74,7 +74,7 @@ impl DiagnosticsJob {
         wake: Option<WakeFn>,
     ) -> Result<DiagnosticsJob, String> {
         let first: Vec<usize> = (0..held_out.len().min(MAX_DIAGNOSED_ROWS)).collect();
-        let rows = Arc::new(held_out.subset(&first));
+        let rows = Arc::new(held_out.subset(&first).map_err(|e| e.to_string())?);
         let work_rows = rows.clone();
         let work_along = along.clone();
         let task = Task::spawn("the diagnostics", wake, move |_| {
@@ -142,12 +142,12 @@ impl DiagnosticsState {
         let Some(bin) = self.picked_bin else {
             return Vec::new();
         };
-        let d = self.rows.n_inputs();
-        let x_at = |i: usize| self.rows.x.get(i * d + x_column).copied().unwrap_or(0.0);
+        let (x, y) = (self.rows.x(), self.rows.y());
+        let x_at = |i: usize| x.get((i, x_column)).copied().unwrap_or(0.0);
         (0..self.rows.len().min(self.row_bins.len()))
             .filter(|&i| self.row_bins[i] == bin)
             .take(super::state::MAX_DRAWN_POINTS)
-            .map(|i| [x_at(i), self.rows.y[i]])
+            .map(|i| [x_at(i), y[i]])
             .collect()
     }
 }

@@ -17,7 +17,7 @@ use super::file_state::{
 };
 use super::state::{self, RunStatus, Session};
 use super::tasks::{Poll, Task};
-use crate::data::Truth;
+use crate::data::{Dataset, Truth};
 use crate::export::figures::{
     DataFigure, DataPlotOptions, Figure, ImageFormat, LossFigure, PosteriorFigure, RenderOptions,
     RunCurve, RunsFigure, render_figure,
@@ -277,18 +277,19 @@ impl WorkbenchApp {
         let Some(data) = &self.data else {
             return Err("load or generate data first".into());
         };
-        if model.spec.x_names != data.train.x_names {
+        if model.spec.x_names != data.train.x_names() {
             return Err(format!(
                 "{}: the model's inputs ({}) are not the data's inputs ({}); load matching data first",
                 path.display(),
                 model.spec.x_names.join(", "),
-                data.train.x_names.join(", ")
+                data.train.x_names().join(", ")
             ));
         }
-        let target_note = if model.spec.y_name != data.train.y_name {
+        let target_note = if model.spec.y_name != data.train.y_name() {
             format!(
                 " (note: the model predicts \"{}\", the data's target is \"{}\")",
-                model.spec.y_name, data.train.y_name
+                model.spec.y_name,
+                data.train.y_name()
             )
         } else {
             String::new()
@@ -375,15 +376,18 @@ impl WorkbenchApp {
             return Err("there is no held-out set (set a held-out fraction above 0)".into());
         }
         let producer: Producer = Box::new(move || {
-            let (x, y) = match (set, &test) {
-                (PredictionSet::Test, Some(test)) => (test.x.clone(), test.y.clone()),
-                (PredictionSet::All, Some(test)) => (
-                    [train.x.as_slice(), test.x.as_slice()].concat(),
-                    [train.y.as_slice(), test.y.as_slice()].concat(),
-                ),
-                (PredictionSet::Train, _) | (_, None) => (train.x.clone(), train.y.clone()),
+            let joined;
+            let rows: &Dataset = match (set, &test) {
+                (PredictionSet::Test, Some(test)) => test,
+                (PredictionSet::All, Some(test)) => {
+                    joined = train
+                        .concat(test)
+                        .map_err(|e| format!("cannot write the predictions: {e}"))?;
+                    &joined
+                }
+                (PredictionSet::Train, _) | (_, None) => &train,
             };
-            crate::export::predictions_csv(&model, &x, Some(&y))
+            crate::export::predictions_csv(&model, &rows.x(), Some(&rows.y()))
                 .map_err(|e| format!("cannot write the predictions: {e}"))
         });
         self.spawn_write("predictions".into(), path, Overwrite::Refuse, producer);

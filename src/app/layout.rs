@@ -61,7 +61,7 @@ impl WorkbenchApp {
             .and_then(|d| {
                 let last = d.n_inputs().saturating_sub(1);
                 d.train
-                    .x_names
+                    .x_names()
                     .get(settings.view.x_column.min(last))
                     .cloned()
             })

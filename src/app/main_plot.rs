@@ -94,10 +94,10 @@ pub fn main_plot_ui(
     let caches = &*caches;
     let head = model.map(|m| m.head());
 
-    let x_name = data.train.x_names.get(x_col).cloned().unwrap_or_default();
+    let x_name = data.train.x_names().get(x_col).cloned().unwrap_or_default();
     let y_name = match second {
-        Some(p) => data.train.x_names.get(p).cloned().unwrap_or_default(),
-        None => data.train.y_name.clone(),
+        Some(p) => data.train.x_names().get(p).cloned().unwrap_or_default(),
+        None => data.train.y_name().to_string(),
     };
     let x_star = view_settings.x_star;
     let plane_star = view_settings.plane_star;
@@ -256,7 +256,7 @@ fn toolbar_ui(
         if plane {
             let p = state::plane_column(view, d);
             let (lo, hi) = data.x_range(p);
-            let label = ui.label(format!("{}*", data.train.x_names[p]));
+            let label = ui.label(format!("{}*", data.train.x_names()[p]));
             ui.add(
                 egui::DragValue::new(&mut view.plane_star)
                     .range(lo..=hi)
@@ -266,7 +266,7 @@ fn toolbar_ui(
             .labelled_by(label.id);
         }
         if d > 1 {
-            let names = &data.train.x_names;
+            let names = &data.train.x_names();
             egui::ComboBox::from_label("x axis")
                 .selected_text(names[x_col].as_str())
                 .show_ui(ui, |ui| {
@@ -301,7 +301,7 @@ fn toolbar_ui(
                 for &j in &fixed {
                     let (lo, hi) = data.x_range(j);
                     ui.horizontal(|ui| {
-                        let label = ui.label(&data.train.x_names[j]);
+                        let label = ui.label(&data.train.x_names()[j]);
                         changed |= ui
                             .add(egui::Slider::new(&mut base[j], lo..=hi))
                             .labelled_by(label.id)
@@ -650,14 +650,14 @@ fn subsample(data: &Dataset, x_col: usize, second: Option<usize>) -> [Vec<PlotPo
     let step = n.div_ceil(MAX_DRAWN_POINTS).max(1);
     let binary = data.is_binary_target();
     let mut out: [Vec<PlotPoint>; 2] = Default::default();
+    let (xs, targets) = (data.x(), data.y());
     for i in (0..n).step_by(step) {
-        let row = data.x_row(i);
-        let x = row.get(x_col).copied().unwrap_or(0.0);
+        let x = xs.get((i, x_col)).copied().unwrap_or(0.0);
         let y = match second {
-            Some(p) => row.get(p).copied().unwrap_or(0.0),
-            None => data.y[i],
+            Some(p) => xs.get((i, p)).copied().unwrap_or(0.0),
+            None => targets[i],
         };
-        let class = usize::from(binary && data.y[i] == 1.0);
+        let class = usize::from(binary && targets[i] == 1.0);
         out[class].push(PlotPoint::new(x, y));
     }
     out

@@ -82,7 +82,7 @@ pub fn posterior_ui(
     ui.add(
         egui::Label::new(format!(
             "at {}",
-            condition_text(&data.train.x_names, &row, &varied)
+            condition_text(data.train.x_names(), &row, &varied)
         ))
         .truncate(),
     );

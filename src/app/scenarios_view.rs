@@ -186,7 +186,7 @@ impl WorkbenchApp {
             return;
         }
         self.scenarios.last_started = Some(Instant::now());
-        let names = data.train.x_names.clone();
+        let names = data.train.x_names().to_vec();
         let rows = key.rows.clone();
         match Task::spawn("the scenarios", self.wake.clone(), move |_| {
             compute(&model, &names, &rows)
@@ -279,7 +279,7 @@ pub fn scenarios_ui(
     if let Some(row) = remove.and_then(|i| key.rows.get(i)) {
         view.pinned.retain(|p| p != row);
     }
-    scenario_plot_ui(ui, computed, view.scenarios_cdf, &data.train.y_name);
+    scenario_plot_ui(ui, computed, view.scenarios_cdf, data.train.y_name());
 }
 
 /// `pinned[i]`: scenario i is a pin (and gets an "unpin" button).

@@ -488,7 +488,7 @@ impl Session {
         };
         match &self.data {
             Some(recipe) => *recipe == data.recipe,
-            None => model.spec.x_names == data.train.x_names,
+            None => model.spec.x_names == data.train.x_names(),
         }
     }
 

@@ -103,10 +103,10 @@ fn load_data(args: &FigureArgs, model: &Model) -> Result<Option<DataSource>> {
             spec,
             &source::options_for_model(&options, &model.spec.x_names),
         )?;
-        if loaded.dataset.x_names != model.spec.x_names {
+        if loaded.dataset.x_names() != model.spec.x_names {
             bail!(
                 "{spec} has inputs {:?} but the model expects {:?}",
-                loaded.dataset.x_names,
+                loaded.dataset.x_names(),
                 model.spec.x_names
             );
         }
@@ -143,11 +143,7 @@ fn input_row(
     x_star: Option<f64>,
 ) -> Result<Vec<f64>> {
     let d = model.n_inputs();
-    let column = |j: usize| -> Option<f64> {
-        let data = data?;
-        let n = data.dataset.n_inputs();
-        median((0..data.dataset.len()).map(|i| data.dataset.x[i * n + j]))
-    };
+    let column = |j: usize| -> Option<f64> { median(data?.dataset.x_column(j)?.iter().copied()) };
     let mut row: Vec<f64> = (0..d).map(|j| column(j).unwrap_or(0.0)).collect();
     if d > 0 {
         row[x_column] = match x_star {
@@ -373,8 +369,7 @@ pub fn run(args: &FigureArgs) -> Result<()> {
                 bail!("--kind components needs --data (its x range is the plotted one)");
             };
             let d = model.n_inputs();
-            let n = data.dataset.n_inputs().max(1);
-            let column = |j: usize| (0..data.dataset.len()).map(move |i| data.dataset.x[i * n + j]);
+            let column = |j: usize| data.dataset.x_column(j).into_iter().flatten().copied();
             let range = crate::export::figures::min_max_of(column(x_column))
                 .context("--kind components: the data has no finite x values")?;
             let along = AlongX {
@@ -419,11 +414,13 @@ mod tests {
     fn every_kind_writes_a_file_of_the_requested_size() {
         let dir = tempfile::tempdir().expect("tempdir");
         let model_path = dir.path().join("m.json");
-        let data = crate::data::Preset::Heteroscedastic.generate(&crate::data::PresetParams {
-            n: 400,
-            noise: 1.0,
-            seed: 0,
-        });
+        let data = crate::data::Preset::Heteroscedastic
+            .generate(&crate::data::PresetParams {
+                n: 400,
+                noise: 1.0,
+                seed: 0,
+            })
+            .unwrap();
         let config = crate::nn::TrainConfig {
             hidden: crate::nn::TrainConfig::parse_hidden("8:tanh").expect("hidden"),
             head: crate::nn::Head::Mixture { components: 2 },

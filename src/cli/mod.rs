@@ -402,22 +402,22 @@ pub(crate) fn model_dataset(
     let (x_names, y_name) = (&model.spec.x_names, &model.spec.y_name);
     if source::parse_preset(spec).is_some() {
         let loaded = source::load(spec, &source::options_for_model(options, x_names))?;
-        if &loaded.dataset.x_names != x_names {
+        if loaded.dataset.x_names() != x_names.as_slice() {
             anyhow::bail!(
                 "{spec} has inputs {:?} but the model expects {:?}",
-                loaded.dataset.x_names,
+                loaded.dataset.x_names(),
                 x_names
             );
         }
         if model.head().is_classifier() {
-            source::check_binary(spec, &loaded.dataset.y, y_name)?;
+            source::check_binary(spec, &loaded.dataset.y(), y_name)?;
         }
         let truth = loaded.preset.and_then(|(p, params)| p.truth(&params));
         return Ok((loaded.dataset, truth));
     }
     let rows = source::load_for_model(spec, x_names, y_name, options)?;
-    if model.head().is_classifier() {
-        source::check_binary(spec, rows.y.as_deref().unwrap_or(&[]), y_name)?;
+    if let (true, Some(y)) = (model.head().is_classifier(), rows.y.as_deref()) {
+        source::check_binary(spec, y, y_name)?;
     }
     // Without the model's target there is nothing to score.
     let data = rows.dataset(x_names, y_name)?;
@@ -431,17 +431,13 @@ fn predict(args: &PredictArgs) -> Result<()> {
     let (model, _) = load_model(&args.model)?;
     let (x_names, y_name) = (&model.spec.x_names, &model.spec.y_name);
     let rows = source::load_for_model(&args.data, x_names, y_name, &args.data_args.options())?;
-    if model.head().is_classifier() {
-        source::check_binary(&args.data, rows.y.as_deref().unwrap_or(&[]), y_name)?;
+    if let (true, Some(y)) = (model.head().is_classifier(), rows.y.as_deref()) {
+        source::check_binary(&args.data, y, y_name)?;
     }
     let bytes = predictions_csv(&model, &rows.x, rows.y.as_deref())
         .with_context(|| format!("{}: cannot format predictions", args.out.display()))?;
     write_atomic(&args.out, &bytes, overwrite(args.force))?;
-    errln!(
-        "wrote {} predictions to {}",
-        rows.len(model.n_inputs()),
-        args.out.display()
-    );
+    errln!("wrote {} predictions to {}", rows.len(), args.out.display());
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
+use ndarray::{Array1, Array2, ArrayRef1, ArrayRef2};
 
 use crate::data::{
     ColumnRoles, DataError, Dataset, MissingPolicy, Preset, PresetParams, load_table,
@@ -51,14 +52,12 @@ pub fn load(spec: &str, options: &SourceOptions) -> Result<Loaded> {
             noise: options.noise.unwrap_or(defaults.noise),
             seed: options.data_seed,
         };
-        let mut dataset = preset.try_generate(&params)?;
+        let dataset = preset.try_generate(&params)?;
         // `--x ""`: the target alone, to fit p(y) (the preset's conditional truth no longer
         // applies, so the data is no longer described as the preset).
         if options.x.as_ref().is_some_and(Vec::is_empty) {
-            dataset.x_names.clear();
-            dataset.x.clear();
             return Ok(Loaded {
-                dataset,
+                dataset: dataset.without_inputs(),
                 description: format!(
                     "y of preset:{} (n={}, noise={}, seed={}) without inputs",
                     preset.name(),
@@ -70,13 +69,13 @@ pub fn load(spec: &str, options: &SourceOptions) -> Result<Loaded> {
                 sha256: None,
             });
         }
-        let x_differs = options.x.as_ref().is_some_and(|x| *x != dataset.x_names);
-        let y_differs = options.y.as_ref().is_some_and(|y| *y != dataset.y_name);
+        let x_differs = options.x.as_ref().is_some_and(|x| *x != dataset.x_names());
+        let y_differs = options.y.as_ref().is_some_and(|y| *y != dataset.y_name());
         if x_differs || y_differs {
             bail!(
                 "{spec} has inputs {:?} and target \"{}\"; --x/--y cannot choose other columns",
-                dataset.x_names,
-                dataset.y_name
+                dataset.x_names(),
+                dataset.y_name()
             );
         }
         let description = format!(
@@ -127,10 +126,10 @@ pub fn load(spec: &str, options: &SourceOptions) -> Result<Loaded> {
     }
     check_range(
         spec,
-        &selection.dataset.x_names,
-        &selection.dataset.x,
-        &selection.dataset.y,
-        &selection.dataset.y_name,
+        selection.dataset.x_names(),
+        &selection.dataset.x(),
+        &selection.dataset.y(),
+        selection.dataset.y_name(),
     )?;
     Ok(Loaded {
         dataset: selection.dataset,
@@ -142,19 +141,17 @@ pub fn load(spec: &str, options: &SourceOptions) -> Result<Loaded> {
 
 /// Rows for a trained model: its inputs, and its target when the data has that column.
 pub struct ModelData {
-    pub x: Vec<f64>,
-    pub y: Option<Vec<f64>>,
+    /// Rows × the model's inputs (rows × 0 for a model without inputs).
+    pub x: Array2<f64>,
+    pub y: Option<Array1<f64>>,
     /// Where the rows came from and the columns it has, for "no target column" messages.
     pub source: String,
     pub columns: Vec<String>,
 }
 
 impl ModelData {
-    pub fn len(&self, n_inputs: usize) -> usize {
-        match n_inputs {
-            0 => self.y.as_ref().map_or(0, Vec::len),
-            d => self.x.len() / d,
-        }
+    pub fn len(&self) -> usize {
+        self.x.nrows()
     }
 
     /// As a dataset (for scoring and plotting); without the target column, the error names
@@ -165,12 +162,7 @@ impl ModelData {
             name: y_name.into(),
             available: self.columns.clone(),
         })?;
-        Ok(Dataset {
-            x_names: x_names.to_vec(),
-            y_name: y_name.into(),
-            x: self.x.clone(),
-            y,
-        })
+        Dataset::from_arrays(x_names.to_vec(), y_name.into(), self.x.clone(), y)
     }
 }
 
@@ -192,18 +184,18 @@ pub fn load_for_model(
 ) -> Result<ModelData> {
     if parse_preset(spec).is_some() {
         let loaded = load(spec, &options_for_model(options, x_names))?;
-        if loaded.dataset.x_names != x_names {
+        if loaded.dataset.x_names() != x_names {
             bail!(
                 "{spec} has inputs {:?} but the model expects {:?}",
-                loaded.dataset.x_names,
+                loaded.dataset.x_names(),
                 x_names
             );
         }
-        let mut columns = loaded.dataset.x_names.clone();
-        columns.push(loaded.dataset.y_name.clone());
+        let (mut columns, y_name, x, y) = loaded.dataset.into_parts();
+        columns.push(y_name);
         return Ok(ModelData {
-            x: loaded.dataset.x,
-            y: Some(loaded.dataset.y),
+            x,
+            y: Some(y),
             source: spec.into(),
             columns,
         });
@@ -222,11 +214,12 @@ pub fn load_for_model(
             rows.dropped_rows
         );
     }
+    let no_targets = Array1::zeros(0);
     check_range(
         spec,
         x_names,
         &rows.x,
-        rows.y.as_deref().unwrap_or(&[]),
+        rows.y.as_ref().unwrap_or(&no_targets),
         y_name,
     )?;
     Ok(ModelData {
@@ -237,8 +230,14 @@ pub fn load_for_model(
     })
 }
 
-/// Refuses a value beyond ±[`MAX_ABS_VALUE`] (row-major `x`), naming the row and column.
-fn check_range(spec: &str, x_names: &[String], x: &[f64], y: &[f64], y_name: &str) -> Result<()> {
+/// Refuses a value beyond ±[`MAX_ABS_VALUE`] (`x`: rows × inputs), naming the row and column.
+fn check_range(
+    spec: &str,
+    x_names: &[String],
+    x: &ArrayRef2<f64>,
+    y: &ArrayRef1<f64>,
+    y_name: &str,
+) -> Result<()> {
     let limit = crate::limits::MAX_ABS_VALUE;
     let d = x_names.len();
     let found = first_out_of_range(x.iter().copied())
@@ -261,7 +260,7 @@ fn check_range(spec: &str, x_names: &[String], x: &[f64], y: &[f64], y_name: &st
 
 /// The check `train` makes for the Bernoulli head (0/1 targets), for commands that score or
 /// predict with such a model, naming the file, row and column.
-pub fn check_binary(spec: &str, y: &[f64], y_name: &str) -> Result<()> {
+pub fn check_binary(spec: &str, y: &ArrayRef1<f64>, y_name: &str) -> Result<()> {
     if let Some((row, value)) = y.iter().enumerate().find(|&(_, &v)| v != 0.0 && v != 1.0) {
         bail!(
             "{spec}: data row {}, column \"{y_name}\": the Bernoulli head needs a 0/1 target, not {}",

@@ -70,8 +70,8 @@ pub fn run(args: &SweepArgs) -> Result<()> {
     };
     let mut data_fingerprint = json!({
         "source": fingerprint_of(&loaded),
-        "x": loaded.dataset.x_names,
-        "y": loaded.dataset.y_name,
+        "x": loaded.dataset.x_names(),
+        "y": loaded.dataset.y_name(),
         "rows": loaded.dataset.len(),
         "val_fraction": args.val_fraction,
         "split_seed": args.seed,

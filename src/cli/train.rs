@@ -259,8 +259,8 @@ fn source_spec(
     missing: MissingPolicy,
 ) -> Result<DataSourceSpec> {
     let roles = ColumnRoles {
-        x: loaded.dataset.x_names.clone(),
-        y: loaded.dataset.y_name.clone(),
+        x: loaded.dataset.x_names().to_vec(),
+        y: loaded.dataset.y_name().to_string(),
     };
     Ok(match (loaded.preset, &loaded.sha256) {
         (Some((preset, params)), _) => DataSourceSpec::Preset { preset, params },

@@ -1,23 +1,25 @@
-//! `Dataset`: named numeric inputs and one numeric target, row-major, always finite.
+//! `Dataset`: named numeric inputs and one numeric target on ndarray arrays, always finite.
 
+use std::borrow::Cow;
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
 use super::error::DataError;
 
 /// Numeric data ready for training: `len()` rows of `n_inputs()` inputs and one target.
 ///
-/// Invariants (checked by [`Dataset::new`]): at least one input name, `x.len() == len() *
-/// n_inputs()`, every value finite. [`Dataset::subset`] may produce an empty dataset.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Invariants, checked once by [`Dataset::new`] and [`Dataset::from_arrays`] and kept by every
+/// method: `x` is `len() × n_inputs()` in standard (row-major, C) layout, `y` has `len()`
+/// values, at least one row, one name per input column, every value finite. No inputs is
+/// allowed: the target alone, for the unconditional density p(y).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
-    /// Input column names, at least one.
-    pub x_names: Vec<String>,
-    /// Target column name.
-    pub y_name: String,
-    /// Inputs, row-major: row `i` is `x[i * n_inputs() .. (i + 1) * n_inputs()]`.
-    pub x: Vec<f64>,
-    /// Targets, one per row.
-    pub y: Vec<f64>,
+    x_names: Vec<String>,
+    y_name: String,
+    /// Rows × inputs, standard layout (so `as_slice` is always `Some`).
+    x: Array2<f64>,
+    y: Array1<f64>,
 }
 
 /// Summary statistics of one column.
@@ -34,7 +36,7 @@ pub struct ColumnStats {
 }
 
 impl Dataset {
-    /// Builds a dataset, checking shapes, non-emptiness and finiteness.
+    /// Builds a dataset from row-major inputs, checking shapes, non-emptiness and finiteness.
     ///
     /// # Shapes
     /// `x`: `[n_rows * x_names.len()]` row-major, `y`: `[n_rows]`.
@@ -44,7 +46,6 @@ impl Dataset {
         x: Vec<f64>,
         y: Vec<f64>,
     ) -> Result<Self, DataError> {
-        // No inputs is allowed: the target alone, for the unconditional density p(y).
         let n_inputs = x_names.len();
         let expected = y.len().saturating_mul(n_inputs);
         if x.len() != expected {
@@ -55,21 +56,66 @@ impl Dataset {
                 found: x.len(),
             });
         }
+        let n_rows = y.len();
+        // The length was checked just above, so the shape always fits; the error arm only
+        // keeps this free of a panic.
+        let x = Array2::from_shape_vec((n_rows, n_inputs), x).map_err(|_impossible| {
+            DataError::ShapeMismatch {
+                n_rows,
+                n_inputs,
+                expected,
+                found: expected,
+            }
+        })?;
+        Self::checked(x_names, y_name, x, Array1::from(y))
+    }
+
+    /// Builds a dataset from arrays (`x`: rows × inputs, any memory layout; it is stored in
+    /// standard layout), with the checks of [`Dataset::new`].
+    ///
+    /// # Shapes
+    /// `x`: `[n_rows, x_names.len()]`, `y`: `[n_rows]`.
+    pub fn from_arrays(
+        x_names: Vec<String>,
+        y_name: String,
+        x: Array2<f64>,
+        y: Array1<f64>,
+    ) -> Result<Self, DataError> {
+        let (n_rows, n_inputs) = (y.len(), x_names.len());
+        if x.dim() != (n_rows, n_inputs) {
+            return Err(DataError::ArrayShapeMismatch {
+                n_rows,
+                n_inputs,
+                rows: x.nrows(),
+                columns: x.ncols(),
+            });
+        }
+        Self::checked(x_names, y_name, standard_layout(x), y)
+    }
+
+    /// The checks shared by the constructors, on arrays of matching shapes.
+    fn checked(
+        x_names: Vec<String>,
+        y_name: String,
+        x: Array2<f64>,
+        y: Array1<f64>,
+    ) -> Result<Self, DataError> {
         if y.is_empty() {
             return Err(DataError::EmptyDataset);
         }
-        if let Some(i) = x.iter().position(|v| !v.is_finite()) {
+        // Standard layout: the first non-finite value in row-major order, as in a flat vector.
+        if let Some(((row, j), &value)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
             return Err(DataError::NonFiniteInDataset {
-                row: i / n_inputs,
-                column: x_names[i % n_inputs].clone(),
-                value: x[i],
+                row,
+                column: x_names[j].clone(),
+                value,
             });
         }
-        if let Some(row) = y.iter().position(|v| !v.is_finite()) {
+        if let Some((row, &value)) = y.indexed_iter().find(|(_, v)| !v.is_finite()) {
             return Err(DataError::NonFiniteInDataset {
                 row,
                 column: y_name,
-                value: y[row],
+                value,
             });
         }
         Ok(Self {
@@ -80,12 +126,50 @@ impl Dataset {
         })
     }
 
-    /// Number of rows.
+    /// The names, inputs (rows × inputs, standard layout) and targets, for a caller that takes
+    /// the data apart.
+    pub fn into_parts(self) -> (Vec<String>, String, Array2<f64>, Array1<f64>) {
+        (self.x_names, self.y_name, self.x, self.y)
+    }
+
+    /// Input column names, one per column of [`Dataset::x`].
+    pub fn x_names(&self) -> &[String] {
+        &self.x_names
+    }
+
+    /// Target column name.
+    pub fn y_name(&self) -> &str {
+        &self.y_name
+    }
+
+    /// The inputs, rows × inputs.
+    pub fn x(&self) -> ArrayView2<'_, f64> {
+        self.x.view()
+    }
+
+    /// The targets, one per row.
+    pub fn y(&self) -> ArrayView1<'_, f64> {
+        self.y.view()
+    }
+
+    /// The inputs as one row-major slice: row `i` is `[i * n_inputs() .. (i + 1) * n_inputs()]`.
+    /// For loops that index rows by hand (per-row scoring, truth densities).
+    ///
+    /// Always borrowed: the constructors store `x` in standard layout. The copy arm only keeps
+    /// this free of a panic.
+    pub fn x_flat(&self) -> Cow<'_, [f64]> {
+        match self.x.as_slice() {
+            Some(flat) => Cow::Borrowed(flat),
+            None => Cow::Owned(self.x.iter().copied().collect()),
+        }
+    }
+
+    /// Number of rows (at least one).
     pub fn len(&self) -> usize {
         self.y.len()
     }
 
-    /// True when there are no rows (only possible through [`Dataset::subset`]).
+    /// Always false: a dataset has at least one row.
     pub fn is_empty(&self) -> bool {
         self.y.is_empty()
     }
@@ -99,46 +183,83 @@ impl Dataset {
     ///
     /// # Panics
     /// If `i >= len()`, like slice indexing.
-    pub fn x_row(&self, i: usize) -> &[f64] {
-        let d = self.n_inputs();
-        &self.x[i * d..(i + 1) * d]
+    pub fn row(&self, i: usize) -> ArrayView1<'_, f64> {
+        self.x.row(i)
+    }
+
+    /// The values of input column `j`, `None` when there is no such column.
+    pub fn x_column(&self, j: usize) -> Option<ArrayView1<'_, f64>> {
+        (j < self.n_inputs()).then(|| self.x.column(j))
     }
 
     /// True when every target is exactly 0.0 or 1.0 (a Bernoulli head applies).
     pub fn is_binary_target(&self) -> bool {
-        !self.y.is_empty() && self.y.iter().all(|&v| v == 0.0 || v == 1.0)
+        self.y.iter().all(|&v| v == 0.0 || v == 1.0)
     }
 
     /// Statistics of every input column, in order, then of the target.
     pub fn column_stats(&self) -> Vec<ColumnStats> {
-        let d = self.n_inputs();
-        let mut stats = Vec::with_capacity(d + 1);
-        for (j, name) in self.x_names.iter().enumerate() {
-            let column: Vec<f64> = self.x.iter().skip(j).step_by(d).copied().collect();
-            stats.push(stats_of(name, column));
+        let mut stats = Vec::with_capacity(self.n_inputs() + 1);
+        for (name, column) in self.x_names.iter().zip(self.x.columns()) {
+            stats.push(stats_of(name, column.to_vec()));
         }
-        stats.push(stats_of(&self.y_name, self.y.clone()));
+        stats.push(stats_of(&self.y_name, self.y.to_vec()));
         stats
     }
 
-    /// The rows at `rows`, in that order (repeats allowed).
+    /// The rows at `rows`, in that order (repeats allowed); an empty `rows` is
+    /// [`DataError::EmptyDataset`].
     ///
     /// # Panics
     /// If an index is `>= len()`, like slice indexing.
-    pub fn subset(&self, rows: &[usize]) -> Dataset {
-        let d = self.n_inputs();
-        let mut x = Vec::with_capacity(rows.len() * d);
-        let mut y = Vec::with_capacity(rows.len());
-        for &i in rows {
-            x.extend_from_slice(self.x_row(i));
-            y.push(self.y[i]);
+    pub fn subset(&self, rows: &[usize]) -> Result<Dataset, DataError> {
+        if rows.is_empty() {
+            return Err(DataError::EmptyDataset);
         }
-        Dataset {
+        // Rows of finite values: nothing left to check.
+        Ok(Dataset {
             x_names: self.x_names.clone(),
             y_name: self.y_name.clone(),
-            x,
-            y,
+            x: standard_layout(self.x.select(Axis(0), rows)),
+            y: self.y.select(Axis(0), rows),
+        })
+    }
+
+    /// The same rows without inputs: the target alone, for the unconditional density p(y).
+    pub fn without_inputs(&self) -> Dataset {
+        Dataset {
+            x_names: Vec::new(),
+            y_name: self.y_name.clone(),
+            x: Array2::zeros((self.len(), 0)),
+            y: self.y.clone(),
         }
+    }
+
+    /// The rows of `self` followed by those of `other`, which must have the same columns
+    /// ([`DataError::ColumnsDiffer`] otherwise).
+    pub fn concat(&self, other: &Dataset) -> Result<Dataset, DataError> {
+        if other.x_names != self.x_names || other.y_name != self.y_name {
+            return Err(DataError::ColumnsDiffer {
+                first: columns_text(self),
+                second: columns_text(other),
+            });
+        }
+        // Both have the same columns, so the shapes fit; the error arm only keeps this free
+        // of a panic. Rows of finite values: nothing left to check.
+        let shape_error = |_impossible| DataError::ArrayShapeMismatch {
+            n_rows: self.len() + other.len(),
+            n_inputs: self.n_inputs(),
+            rows: self.len() + other.len(),
+            columns: other.n_inputs(),
+        };
+        Ok(Dataset {
+            x_names: self.x_names.clone(),
+            y_name: self.y_name.clone(),
+            x: standard_layout(
+                ndarray::concatenate(Axis(0), &[self.x(), other.x()]).map_err(shape_error)?,
+            ),
+            y: ndarray::concatenate(Axis(0), &[self.y(), other.y()]).map_err(shape_error)?,
+        })
     }
 
     /// Writes the dataset as comma-separated text: a header (inputs then target) and one
@@ -159,8 +280,8 @@ impl Dataset {
         w.write_record(&header).map_err(write_err)?;
         // One buffer per field, reused on every row: no allocation per cell.
         let mut fields: Vec<String> = vec![String::new(); self.n_inputs() + 1];
-        for i in 0..self.len() {
-            let values = self.x_row(i).iter().chain(std::iter::once(&self.y[i]));
+        for (row, y) in self.x.rows().into_iter().zip(&self.y) {
+            let values = row.into_iter().chain(std::iter::once(y));
             for (field, v) in fields.iter_mut().zip(values) {
                 use std::fmt::Write as _;
                 field.clear();
@@ -183,6 +304,19 @@ impl Dataset {
         })?;
         self.write_csv(std::io::BufWriter::new(handle), &file)
     }
+}
+
+/// `x` itself when it is in standard layout (no copy), else a standard-layout copy.
+fn standard_layout(x: Array2<f64>) -> Array2<f64> {
+    if x.is_standard_layout() {
+        x
+    } else {
+        x.as_standard_layout().into_owned()
+    }
+}
+
+fn columns_text(data: &Dataset) -> String {
+    format!("{:?} → \"{}\"", data.x_names, data.y_name)
 }
 
 fn stats_of(name: &str, mut values: Vec<f64>) -> ColumnStats {
@@ -269,10 +403,25 @@ mod tests {
         assert_eq!(d.len(), 4);
         assert!(!d.is_empty());
         assert_eq!(d.n_inputs(), 2);
-        assert_eq!(d.x_row(2), &[3.0, 30.0]);
+        assert_eq!(d.row(2), ndarray::aview1(&[3.0, 30.0]));
+        assert_eq!(d.x().dim(), (4, 2));
+        assert_eq!(d.x()[[3, 1]], 40.0);
+        assert_eq!(
+            d.x_column(1),
+            Some(ndarray::aview1(&[10.0, 20.0, 30.0, 40.0]))
+        );
+        assert_eq!(d.x_column(2), None);
+        assert_eq!(d.y(), ndarray::aview1(&[0.0, 1.0, 1.0, 0.0]));
+        assert_eq!(&d.x_flat()[2..4], &[2.0, 20.0]);
+        assert!(matches!(d.x_flat(), Cow::Borrowed(_)), "stored row-major");
+        assert_eq!(
+            (d.x_names(), d.y_name()),
+            (&["a".to_string(), "b".into()][..], "y")
+        );
         assert!(d.is_binary_target());
-        let mut e = d.clone();
-        e.y[0] = 0.5;
+        let (names, target, x, mut y) = d.into_parts();
+        y[0] = 0.5;
+        let e = Dataset::from_arrays(names, target, x, y).unwrap();
         assert!(!e.is_binary_target());
     }
 
@@ -294,10 +443,68 @@ mod tests {
     #[test]
     fn subset_picks_rows_in_order() {
         let d = small();
-        let s = d.subset(&[3, 0]);
-        assert_eq!(s.x, vec![4.0, 40.0, 1.0, 10.0]);
-        assert_eq!(s.y, vec![0.0, 0.0]);
-        assert!(d.subset(&[]).is_empty());
+        let s = d.subset(&[3, 0]).unwrap();
+        assert_eq!(s.x_flat(), &[4.0, 40.0, 1.0, 10.0][..]);
+        assert_eq!(s.y(), ndarray::aview1(&[0.0, 0.0]));
+        assert!(matches!(s.x_flat(), Cow::Borrowed(_)), "stored row-major");
+        assert!(matches!(d.subset(&[]), Err(DataError::EmptyDataset)));
+    }
+
+    #[test]
+    fn from_arrays_checks_the_shape_and_stores_row_major() {
+        let x = ndarray::array![[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]];
+        let err = Dataset::from_arrays(
+            vec!["a".into()],
+            "y".into(),
+            x.clone(),
+            ndarray::array![1.0, 2.0, 3.0],
+        );
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "inconsistent dataset shape: 3 targets and 1 inputs need a 3 × 1 input array, found 3 × 2"
+        );
+        // Column-major input: the same rows, stored row-major.
+        use ndarray::ShapeBuilder as _;
+        let mut fortran = Array2::zeros(x.raw_dim().f());
+        fortran.assign(&x);
+        assert!(!fortran.is_standard_layout());
+        let d = Dataset::from_arrays(
+            vec!["a".into(), "b".into()],
+            "y".into(),
+            fortran,
+            ndarray::array![1.0, 2.0, 3.0],
+        )
+        .unwrap();
+        assert_eq!(d.x_flat(), &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0][..]);
+        assert!(matches!(d.x_flat(), Cow::Borrowed(_)), "stored row-major");
+        let err = Dataset::from_arrays(
+            vec!["a".into(), "b".into()],
+            "t".into(),
+            ndarray::array![[1.0, f64::NAN]],
+            ndarray::array![1.0],
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "row 0 (0-based), column \"b\": NaN is not a finite number"
+        );
+        let empty =
+            Dataset::from_arrays(vec![], "y".into(), Array2::zeros((0, 0)), Array1::zeros(0));
+        assert!(matches!(empty, Err(DataError::EmptyDataset)));
+    }
+
+    #[test]
+    fn concat_and_without_inputs() {
+        let d = small();
+        let both = d.concat(&d.subset(&[1]).unwrap()).unwrap();
+        assert_eq!(both.len(), 5);
+        assert_eq!(both.row(4), ndarray::aview1(&[2.0, 20.0]));
+        assert_eq!(both.y()[4], 1.0);
+        let p_y = d.without_inputs();
+        assert_eq!((p_y.len(), p_y.n_inputs(), p_y.x().dim()), (4, 0, (4, 0)));
+        assert_eq!(p_y.y(), d.y());
+        let err = d.concat(&p_y).unwrap_err();
+        assert!(matches!(err, DataError::ColumnsDiffer { .. }), "{err}");
     }
 
     #[test]

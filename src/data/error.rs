@@ -143,6 +143,19 @@ pub enum DataError {
         expected: usize,
         found: usize,
     },
+    /// `Dataset::from_arrays` was given an input array of another shape than rows × inputs.
+    #[error(
+        "inconsistent dataset shape: {n_rows} targets and {n_inputs} inputs need a {n_rows} × {n_inputs} input array, found {rows} × {columns}"
+    )]
+    ArrayShapeMismatch {
+        n_rows: usize,
+        n_inputs: usize,
+        rows: usize,
+        columns: usize,
+    },
+    /// Datasets to join have different columns.
+    #[error("the datasets have different columns: {first} and {second}")]
+    ColumnsDiffer { first: String, second: String },
     /// `Dataset::new` was given no rows.
     #[error("a dataset needs at least one row")]
     EmptyDataset,

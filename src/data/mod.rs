@@ -1,6 +1,7 @@
 //! Datasets: named columns with roles, CSV import, generator presets, train/test split.
 //!
-//! * [`Dataset`]: numeric inputs and one target, row-major, always finite.
+//! * [`Dataset`]: numeric inputs (an ndarray `Array2`, rows × inputs, row-major) and one
+//!   target (`Array1`), checked once at construction: shapes agree, at least one row, finite.
 //! * [`Table`] ([`load_table`], [`parse_table`]): a CSV/TSV file, FITS binary table or Parquet
 //!   file as typed f64 [`Column`]s (bad cells remembered, not stored as text); [`Table::select`]
 //!   turns chosen columns into a [`Dataset`], [`Table::describe`] summarises every column, and

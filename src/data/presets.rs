@@ -166,14 +166,16 @@ impl Preset {
     /// [`Preset::validate`] then [`Preset::generate`].
     pub fn try_generate(self, params: &PresetParams) -> Result<Dataset, DataError> {
         self.validate(params)?;
-        Ok(self.generate(params))
+        self.generate(params)
     }
 
     /// Generates `params.n` rows, deterministically for the same params.
     ///
     /// Out-of-range params are clamped (n to 1..=MAX_ROWS, noise to a finite value in the valid
     /// range); call [`Preset::validate`] or [`Preset::try_generate`] to reject them instead.
-    pub fn generate(self, params: &PresetParams) -> Dataset {
+    /// The rows pass [`Dataset::new`]'s checks, so an enormous finite noise whose samples
+    /// overflow (lognormal's e^(noise·x·z)) is [`DataError::NonFiniteInDataset`].
+    pub fn generate(self, params: &PresetParams) -> Result<Dataset, DataError> {
         let n = params.n.clamp(1, Self::MAX_ROWS);
         let noise = clamp_noise(self, params.noise);
         let mut rng = StdRng::seed_from_u64(params.seed);
@@ -186,12 +188,7 @@ impl Preset {
             y.push(target);
         }
         let (x_names, y_name) = self.column_names();
-        Dataset {
-            x_names,
-            y_name,
-            x,
-            y,
-        }
+        Dataset::new(x_names, y_name, x, y)
     }
 
     /// The exact conditional density of the data, if known: every regression preset, and xor
@@ -341,25 +338,25 @@ mod tests {
     #[test]
     fn deterministic_per_seed_with_right_shape() {
         for preset in Preset::ALL {
-            let a = preset.generate(&params(preset, 300, 5));
-            let b = preset.generate(&params(preset, 300, 5));
-            let c = preset.generate(&params(preset, 300, 6));
+            let a = preset.generate(&params(preset, 300, 5)).unwrap();
+            let b = preset.generate(&params(preset, 300, 5)).unwrap();
+            let c = preset.generate(&params(preset, 300, 6)).unwrap();
             assert_eq!(a, b, "{preset}");
-            assert_ne!(a.y, c.y, "{preset}");
+            assert_ne!(a.y(), c.y(), "{preset}");
             assert_eq!(a.len(), 300);
             let (x_names, y_name) = preset.column_names();
-            assert_eq!(a.x_names, x_names);
-            assert_eq!(a.y_name, y_name);
-            assert_eq!(a.x.len(), 300 * a.n_inputs());
-            assert!(a.x.iter().chain(&a.y).all(|v| v.is_finite()));
+            assert_eq!(a.x_names(), x_names);
+            assert_eq!(a.y_name(), y_name);
+            assert_eq!(a.x().len(), 300 * a.n_inputs());
+            assert!(a.x().iter().chain(&a.y()).all(|v| v.is_finite()));
             assert_eq!(a.is_binary_target(), preset.is_classification(), "{preset}");
             // the checked constructor accepts it
             assert!(
                 Dataset::new(
-                    a.x_names.clone(),
-                    a.y_name.clone(),
-                    a.x.clone(),
-                    a.y.clone()
+                    a.x_names().to_vec(),
+                    a.y_name().to_string(),
+                    a.x_flat().to_vec(),
+                    a.y().to_vec()
                 )
                 .is_ok()
             );
@@ -368,47 +365,59 @@ mod tests {
 
     #[test]
     fn ranges() {
-        let d = Preset::Lognormal.generate(&params(Preset::Lognormal, 2000, 1));
+        let d = Preset::Lognormal
+            .generate(&params(Preset::Lognormal, 2000, 1))
+            .unwrap();
         for i in 0..d.len() {
-            let x = d.x[i];
+            let x = d.x()[[i, 0]];
             assert!((0.1..1.5).contains(&x));
-            assert!(d.y[i] > 2.0 * x);
+            assert!(d.y()[i] > 2.0 * x);
         }
-        let d = Preset::InverseSine.generate(&params(Preset::InverseSine, 2000, 1));
-        assert!(d.y.iter().all(|y| (-10.5..10.5).contains(y)));
+        let d = Preset::InverseSine
+            .generate(&params(Preset::InverseSine, 2000, 1))
+            .unwrap();
+        assert!(d.y().iter().all(|y| (-10.5..10.5).contains(y)));
         for preset in [Preset::Heteroscedastic, Preset::Bimodal] {
-            let d = preset.generate(&params(preset, 2000, 1));
-            assert!(d.x.iter().all(|x| (-1.0..1.0).contains(x)));
+            let d = preset.generate(&params(preset, 2000, 1)).unwrap();
+            assert!(d.x().iter().all(|x| (-1.0..1.0).contains(x)));
         }
-        let d = Preset::Xor.generate(&PresetParams {
-            n: 2000,
-            noise: 0.0,
-            seed: 1,
-        });
-        assert!(d.x.iter().all(|x| (-1.0..1.0).contains(x)));
+        let d = Preset::Xor
+            .generate(&PresetParams {
+                n: 2000,
+                noise: 0.0,
+                seed: 1,
+            })
+            .unwrap();
+        assert!(d.x().iter().all(|x| (-1.0..1.0).contains(x)));
         for i in 0..d.len() {
-            let r = d.x_row(i);
-            assert_eq!(d.y[i] == 1.0, r[0] * r[1] > 0.0);
+            let r = d.row(i);
+            assert_eq!(d.y()[i] == 1.0, r[0] * r[1] > 0.0);
         }
         // noiseless circles lie on their circles, labels balanced-ish
-        let d = Preset::Circles.generate(&PresetParams {
-            n: 2000,
-            noise: 0.0,
-            seed: 1,
-        });
+        let d = Preset::Circles
+            .generate(&PresetParams {
+                n: 2000,
+                noise: 0.0,
+                seed: 1,
+            })
+            .unwrap();
         for i in 0..d.len() {
-            let r = d.x_row(i);
+            let r = d.row(i);
             let radius = r[0].hypot(r[1]);
-            let want = if d.y[i] == 1.0 { 0.5 } else { 1.0 };
+            let want = if d.y()[i] == 1.0 { 0.5 } else { 1.0 };
             assert!((radius - want).abs() < 1e-12);
         }
-        let ones = d.y.iter().filter(|&&v| v == 1.0).count();
+        let ones = d.y().iter().filter(|&&v| v == 1.0).count();
         assert!((900..1100).contains(&ones), "{ones}");
-        let d = Preset::Moons.generate(&params(Preset::Moons, 2000, 1));
-        assert!(d.x.iter().all(|v| v.abs() < 4.0));
-        let d = Preset::Spiral.generate(&params(Preset::Spiral, 2000, 1));
+        let d = Preset::Moons
+            .generate(&params(Preset::Moons, 2000, 1))
+            .unwrap();
+        assert!(d.x().iter().all(|v| v.abs() < 4.0));
+        let d = Preset::Spiral
+            .generate(&params(Preset::Spiral, 2000, 1))
+            .unwrap();
         for i in 0..d.len() {
-            assert!(d.x_row(i)[0].hypot(d.x_row(i)[1]) <= 1.0);
+            assert!(d.row(i)[0].hypot(d.row(i)[1]) <= 1.0);
         }
     }
 
@@ -455,7 +464,7 @@ mod tests {
             ));
             // generate itself never panics (the huge n is not generated here)
             if p.n < 100 {
-                assert!(!preset.generate(&p).is_empty());
+                assert!(!preset.generate(&p).unwrap().is_empty());
             }
         }
     }

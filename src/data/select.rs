@@ -1,5 +1,6 @@
 //! Column roles and turning a `Table` into a numeric `Dataset`.
 
+use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
 use super::column::BadCell;
@@ -36,10 +37,10 @@ pub struct Selection {
 /// The result of [`Table::select_for_model`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelRows {
-    /// Row-major, the model's inputs in its order.
-    pub x: Vec<f64>,
+    /// Rows × the model's inputs in its order (rows × 0 for a model without inputs).
+    pub x: Array2<f64>,
     /// The target column, when the file has it.
-    pub y: Option<Vec<f64>>,
+    pub y: Option<Array1<f64>>,
     pub dropped_rows: usize,
 }
 
@@ -131,14 +132,10 @@ impl Table {
             .collect::<Result<Vec<_>, _>>()?;
         let (values, dropped_rows) = self.parse_rows(&columns, missing)?;
         let width = columns.len();
-        let d = x.len();
+        let (n, d) = (values.len().checked_div(width).unwrap_or(0), x.len());
         Ok(ModelRows {
-            x: values
-                .chunks_exact(width)
-                .flat_map(|row| &row[..d])
-                .copied()
-                .collect(),
-            y: has_target.then(|| values.chunks_exact(width).map(|row| row[d]).collect()),
+            x: Array2::from_shape_fn((n, d), |(i, j)| values[i * width + j]),
+            y: has_target.then(|| (0..n).map(|i| values[i * width + d]).collect()),
             dropped_rows,
         })
     }
@@ -315,8 +312,9 @@ mod tests {
         let with = t
             .select_for_model(&names, "y", MissingPolicy::Error)
             .unwrap();
-        assert_eq!(with.x, vec![5.0, 1.0, 5.0, 2.0]); // a constant column is fine here
-        assert_eq!(with.y, Some(vec![0.0, 1.0]));
+        // a constant column is fine here
+        assert_eq!(with.x, ndarray::array![[5.0, 1.0], [5.0, 2.0]]);
+        assert_eq!(with.y, Some(ndarray::array![0.0, 1.0]));
         let without = t
             .select_for_model(&names, "target", MissingPolicy::Error)
             .unwrap();
@@ -333,9 +331,9 @@ mod tests {
         assert_eq!(t.default_roles(), roles(&["a", "b"], "c"));
         let s = t.select(&t.default_roles(), MissingPolicy::Error).unwrap();
         assert_eq!(s.dropped_rows, 0);
-        assert_eq!(s.dataset.x, vec![1.0, 2.0, 4.0, 5.0]);
-        assert_eq!(s.dataset.y, vec![3.0, 7.0]);
-        assert_eq!(s.dataset.y_name, "c");
+        assert_eq!(s.dataset.x_flat(), vec![1.0, 2.0, 4.0, 5.0]);
+        assert_eq!(s.dataset.y().to_vec(), vec![3.0, 7.0]);
+        assert_eq!(s.dataset.y_name(), "c");
     }
 
     #[test]
@@ -345,7 +343,7 @@ mod tests {
         let s = t
             .select(&roles(&["a", "b"], "y"), MissingPolicy::Error)
             .unwrap();
-        assert_eq!(s.dataset.x, vec![10.0, 1.0, 20.0, 2.0]);
+        assert_eq!(s.dataset.x_flat(), vec![10.0, 1.0, 20.0, 2.0]);
         assert!(s.dataset.is_binary_target());
     }
 
@@ -386,8 +384,8 @@ mod tests {
             .select(&roles(&["x"], "y"), MissingPolicy::DropRows)
             .unwrap();
         assert_eq!(s.dropped_rows, 3);
-        assert_eq!(s.dataset.x, vec![1.0, 4.0, 6.0]);
-        assert_eq!(s.dataset.y, vec![2.0, 5.0, 1.0]);
+        assert_eq!(s.dataset.x_flat(), vec![1.0, 4.0, 6.0]);
+        assert_eq!(s.dataset.y().to_vec(), vec![2.0, 5.0, 1.0]);
     }
 
     #[test]
@@ -462,7 +460,7 @@ mod tests {
             .select(&roles(&[], "b"), MissingPolicy::Error)
             .expect("p(y)");
         assert_eq!(
-            (s.dataset.n_inputs(), s.dataset.y.clone()),
+            (s.dataset.n_inputs(), s.dataset.y().to_vec()),
             (0, vec![2.0, 3.0])
         );
         let t = table("y\n1\n2\n");

@@ -30,10 +30,11 @@ fn write_shipped_datasets() {
         let path = datasets_dir().join(format!("{}.csv", preset.name()));
         preset
             .generate(&shipped_params(preset))
+            .unwrap()
             .save_csv(&path)
             .unwrap();
         if let Some(truth) = preset.truth(&shipped_params(preset)) {
-            let data = preset.generate(&shipped_params(preset));
+            let data = preset.generate(&shipped_params(preset)).unwrap();
             eprintln!(
                 "{}: best achievable mean NLL {:.4}",
                 preset.name(),
@@ -43,7 +44,7 @@ fn write_shipped_datasets() {
     }
     let params = Preset::Lognormal.default_params();
     if let Some(truth) = Preset::Lognormal.truth(&params) {
-        let data = Preset::Lognormal.generate(&params);
+        let data = Preset::Lognormal.generate(&params).unwrap();
         let nll = truth.mean_nll(&data);
         eprintln!("lognormal, default 200k rows: best mean NLL {nll:.4}");
     }
@@ -60,7 +61,7 @@ fn shipped_presets_match_the_generators() {
         assert_eq!(selection.dropped_rows, 0);
         assert_eq!(
             selection.dataset,
-            preset.generate(&shipped_params(preset)),
+            preset.generate(&shipped_params(preset)).unwrap(),
             "{} is stale: rerun write_shipped_datasets",
             path.display()
         );
@@ -78,7 +79,7 @@ fn faithful_loads() {
     };
     let data = table.select(&roles, MissingPolicy::Error).unwrap().dataset;
     assert_eq!(data.len(), 272);
-    assert_eq!((data.x[0], data.y[0]), (79.0, 3.6));
+    assert_eq!((data.x_flat()[0], data.y()[0]), (79.0, 3.6));
 }
 
 #[test]

@@ -30,7 +30,7 @@ impl Dataset {
         let mut order: Vec<usize> = (0..n).collect();
         order.shuffle(&mut StdRng::seed_from_u64(seed));
         let (test_rows, train_rows) = order.split_at(n_test);
-        Ok((self.subset(train_rows), self.subset(test_rows)))
+        Ok((self.subset(train_rows)?, self.subset(test_rows)?))
     }
 }
 
@@ -50,12 +50,12 @@ mod tests {
         let (train, test) = d.split(0.25, 7).unwrap();
         assert_eq!(test.len(), 25);
         assert_eq!(train.len(), 76);
-        let mut all: Vec<f64> = train.x.iter().chain(&test.x).copied().collect();
+        let mut all: Vec<f64> = train.x().iter().chain(test.x()).copied().collect();
         all.sort_by(f64::total_cmp);
-        assert_eq!(all, d.x);
+        assert_eq!(d.x_flat(), all);
         // rows stay intact
         for i in 0..train.len() {
-            assert_eq!(train.y[i], train.x[i] * 10.0);
+            assert_eq!(train.y()[i], train.x()[[i, 0]] * 10.0);
         }
     }
 
@@ -66,7 +66,7 @@ mod tests {
         let b = d.split(0.5, 1).unwrap();
         let c = d.split(0.5, 2).unwrap();
         assert_eq!(a, b);
-        assert_ne!(a.0.x, c.0.x);
+        assert_ne!(a.0.x_flat(), c.0.x_flat());
     }
 
     #[test]

@@ -288,8 +288,9 @@ impl Truth {
         if data.is_empty() {
             return f64::NAN;
         }
-        let total: f64 = (0..data.len())
-            .map(|i| -self.log_pdf(data.x_row(i), data.y[i]))
+        let (x, d) = (data.x_flat(), data.n_inputs());
+        let total: f64 = (data.y().iter().enumerate())
+            .map(|(i, &y)| -self.log_pdf(&x[i * d..(i + 1) * d], y))
             .sum();
         total / data.len() as f64
     }
@@ -466,7 +467,7 @@ mod tests {
     #[test]
     fn lognormal_matches_samples_and_best_nll() {
         let params = Preset::Lognormal.default_params();
-        let data = Preset::Lognormal.generate(&params);
+        let data = Preset::Lognormal.generate(&params).unwrap();
         assert_eq!(data.len(), 200_000);
         let t = Preset::Lognormal.truth(&params).unwrap();
         // Exact expected NLL: E[-log p] = E[ln x] + ln sqrt(2π) + 1/2 with x ~ U(0.1, 1.5)
@@ -481,8 +482,8 @@ mod tests {
         // sample median and mean in a narrow x bin agree with the closed forms
         for (lo, hi) in [(0.3, 0.35), (1.0, 1.05)] {
             let mut ys: Vec<f64> = (0..data.len())
-                .filter(|&i| (lo..hi).contains(&data.x[i]))
-                .map(|i| data.y[i])
+                .filter(|&i| (lo..hi).contains(&data.x()[[i, 0]]))
+                .map(|i| data.y()[i])
                 .collect();
             ys.sort_by(f64::total_cmp);
             let xm = 0.5 * (lo + hi);
@@ -594,10 +595,12 @@ mod tests {
         assert_eq!(t.modes(&[0.5, -0.5]), vec![0.0]);
         assert!((t.mean(&[0.5, -0.5]) - 0.05).abs() < 1e-12);
         // best achievable BCE = binary entropy of the flip probability
-        let data = Preset::Xor.generate(&PresetParams {
-            n: 20_000,
-            ..Preset::Xor.default_params()
-        });
+        let data = Preset::Xor
+            .generate(&PresetParams {
+                n: 20_000,
+                ..Preset::Xor.default_params()
+            })
+            .unwrap();
         let h = -(0.05f64 * 0.05f64.ln() + 0.95 * 0.95f64.ln());
         assert!((t.mean_nll(&data) - h).abs() < 0.02);
     }

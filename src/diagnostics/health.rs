@@ -114,14 +114,14 @@ impl MixtureHealth {
             });
         }
         let xs = linspace(along.x_range.0, along.x_range.1, along.points);
-        let rows: Vec<f64> = xs
-            .iter()
-            .flat_map(|&x| {
-                let mut row = along.base_inputs.clone();
-                row[along.x_column] = x;
-                row
-            })
-            .collect();
+        // The other inputs at the base, the one along x at each point.
+        let rows = ndarray::Array2::from_shape_fn((xs.len(), d), |(i, j)| {
+            if j == along.x_column {
+                xs[i]
+            } else {
+                along.base_inputs[j]
+            }
+        });
         let predictives = model.predict_rows(&rows);
         let k = match model.head() {
             Head::Mixture { components } => components,

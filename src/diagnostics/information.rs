@@ -37,11 +37,6 @@ pub fn input_information(
     if data.is_empty() {
         return Err(InformationError::NoRows);
     }
-    let targets_only = Dataset {
-        x_names: Vec::new(),
-        y_name: data.y_name.clone(),
-        x: Vec::new(),
-        y: data.y.clone(),
-    };
+    let targets_only = data.without_inputs();
     Ok(baseline.score(&targets_only).nll - conditional.score(data).nll)
 }

@@ -207,7 +207,7 @@ pub fn diagnose(
     }
     if model.head().is_classifier() {
         if let Some((row, &value)) = data
-            .y
+            .y()
             .iter()
             .enumerate()
             .find(|(_, v)| **v != 0.0 && **v != 1.0)
@@ -218,7 +218,10 @@ pub fn diagnose(
             });
         }
         let p = probabilities(model, data, options.threads);
-        return Ok(Diagnostics::Classifier(classifier_diagnostics(&p, &data.y)));
+        return Ok(Diagnostics::Classifier(classifier_diagnostics(
+            &p,
+            &data.y().to_vec(),
+        )));
     }
     let rows = regression_rows(model, data, options.threads);
     Ok(Diagnostics::Regression(RegressionDiagnostics::from_rows(
@@ -253,14 +256,15 @@ mod tests {
 
     /// n rows whose targets are the N(0, 1) quantiles at (i + ½)/n: exactly "standard normal".
     fn standard_normal_rows(n: usize) -> Dataset {
-        Dataset {
-            x_names: vec!["x".into()],
-            y_name: "y".into(),
-            x: vec![0.0; n],
-            y: (0..n)
-                .map(|i| normal::quantile((i as f64 + 0.5) / n as f64))
-                .collect(),
-        }
+        standard_normal_rows_of(n, vec!["x".into()])
+    }
+
+    fn standard_normal_rows_of(n: usize, x_names: Vec<String>) -> Dataset {
+        let x = vec![0.0; n * x_names.len()];
+        let y = (0..n)
+            .map(|i| normal::quantile((i as f64 + 0.5) / n as f64))
+            .collect();
+        Dataset::new(x_names, "y".into(), x, y).unwrap()
     }
 
     fn regression(model: &Model, data: &Dataset) -> RegressionDiagnostics {
@@ -329,14 +333,7 @@ mod tests {
     #[test]
     fn bad_input_is_named() {
         let model = constant_normal(1.0);
-        let empty = standard_normal_rows(0);
-        assert_eq!(
-            diagnose(&model, &empty, &DiagnosticsOptions::default()),
-            Err(DiagnosticsError::NoRows)
-        );
-        let mut two_inputs = standard_normal_rows(3);
-        two_inputs.x_names.push("z".into());
-        two_inputs.x = vec![0.0; 6];
+        let two_inputs = standard_normal_rows_of(3, vec!["x".into(), "z".into()]);
         let err = diagnose(&model, &two_inputs, &DiagnosticsOptions::default()).unwrap_err();
         assert_eq!(
             err.to_string(),

@@ -3,6 +3,8 @@
 //! Each row is computed the same way whatever the thread count, so results do not depend
 //! on it.
 
+use ndarray::s;
+
 #[cfg(test)]
 use super::crps::crps_mixture;
 use super::crps::crps_mixture_inline;
@@ -197,8 +199,8 @@ fn map_rows<T: Send>(
     f: impl Fn(Predictive, f64) -> T + Sync,
 ) -> Vec<T> {
     let n = data.len();
-    let d = model.n_inputs();
     let params = model.head().params_size();
+    let (x, y) = (data.x(), data.y());
     let parts = resolve_threads(threads)
         .min(n.div_ceil(MIN_ROWS_PER_THREAD))
         .max(1);
@@ -209,14 +211,13 @@ fn map_rows<T: Send>(
         let end = (start + per_part).min(n);
         let mut out = Vec::with_capacity(end - start);
         if model.is_ensemble() {
-            out.extend((start..end).map(|row| f(model.predict(data.x_row(row)), data.y[row])));
+            out.extend((start..end).map(|row| f(model.predict(x.row(row)), y[row])));
             return out;
         }
-        let mut row = start;
-        model.for_each_output_chunk(&data.x[start * d..end * d], end - start, |outputs| {
-            for o in outputs.chunks_exact(params) {
-                out.push(f(model.predictive_from_output(o), data.y[row]));
-                row += 1;
+        let mut targets = y.slice(s![start..end]).into_iter();
+        model.for_each_output_chunk(&x.slice(s![start..end, ..]), |outputs| {
+            for (o, &target) in outputs.chunks_exact(params).zip(&mut targets) {
+                out.push(f(model.predictive_from_output(o), target));
             }
         });
         out

@@ -10,8 +10,11 @@ use crate::nn::NormalMixture;
 /// [`RowScores`] of every row under `truth`; `None` when the truth has no closed-form cdf
 /// (inverse-sine, xor).
 pub fn truth_rows(truth: &Truth, data: &Dataset) -> Option<Vec<RowScores>> {
-    (0..data.len())
-        .map(|i| row(truth, data.x_row(i), data.y[i]))
+    let (x, d) = (data.x_flat(), data.n_inputs());
+    data.y()
+        .iter()
+        .enumerate()
+        .map(|(i, &y)| row(truth, &x[i * d..(i + 1) * d], y))
         .collect()
 }
 

@@ -2,6 +2,8 @@
 //! mean, std, median, mode and the 5 %/95 % quantiles (regression) or p(y=1|x) (classifier),
 //! and log_prob when the target is known.
 
+use ndarray::{ArrayRef1, ArrayRef2};
+
 use crate::nn::{Model, Predictive};
 
 /// The column names of [`predictions_csv`] for a model, with or without a known target.
@@ -41,22 +43,24 @@ pub fn prediction_values(p: &Predictive, y: Option<f64>) -> Vec<f64> {
     values
 }
 
-/// CSV text for `x` (row-major, the model's inputs) and optional targets.
-pub fn predictions_csv(model: &Model, x: &[f64], y: Option<&[f64]>) -> Result<Vec<u8>, csv::Error> {
-    let d = model.n_inputs();
+/// CSV text for `x` (rows × the model's inputs; rows × 0 for a model without inputs) and
+/// optional targets, one per row (a row without one is a CSV error, not a panic).
+///
+/// # Shapes
+/// `x`: `[rows, n_inputs]`, `y`: `[rows]`.
+pub fn predictions_csv(
+    model: &Model,
+    x: &ArrayRef2<f64>,
+    y: Option<&ArrayRef1<f64>>,
+) -> Result<Vec<u8>, csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(prediction_columns(model, y.is_some()))?;
-    // A model without inputs (p(y)) predicts the same distribution for each target row.
-    let predictions = if d == 0 {
-        model.predict_rows(&vec![0.0; y.map_or(0, <[f64]>::len)])
-    } else {
-        model.predict_rows(x)
-    };
+    let predictions = model.predict_rows(x);
     let mut record = Vec::new();
-    for (i, p) in predictions.iter().enumerate() {
+    for ((i, p), row) in predictions.iter().enumerate().zip(x.rows()) {
         record.clear();
-        record.extend(x[i * d..(i + 1) * d].iter().map(|v| v.to_string()));
-        let target = y.map(|y| y[i]);
+        record.extend(row.iter().map(|v| v.to_string()));
+        let target = y.and_then(|y| y.get(i).copied());
         record.extend(target.map(|t| t.to_string()));
         record.extend(prediction_values(p, target).iter().map(|v| v.to_string()));
         writer.write_record(&record)?;
@@ -86,7 +90,8 @@ mod tests {
         let model = Model::new(spec, 3);
         let x = [0.5, -1.0];
         let y = [1.2, 0.3];
-        let bytes = predictions_csv(&model, &x, Some(&y)).expect("csv");
+        let column = ndarray::aview1(&x).insert_axis(ndarray::Axis(1));
+        let bytes = predictions_csv(&model, &column, Some(&ndarray::aview1(&y))).expect("csv");
         let mut reader = csv::Reader::from_reader(bytes.as_slice());
         let header: Vec<String> = reader
             .headers()
@@ -112,7 +117,7 @@ mod tests {
             assert_eq!(v[6], m.quantile(0.05));
             assert_eq!(v[8], p.log_prob(y[i]));
         }
-        let without = predictions_csv(&model, &x, None).expect("csv");
+        let without = predictions_csv(&model, &column, None).expect("csv");
         let first = String::from_utf8(without).expect("utf8");
         assert!(first.starts_with("x,mean,std,median,mode,q05,q95\n"));
     }

@@ -203,7 +203,7 @@ impl TrainConfig {
         // Before anything is allocated: a width from the command line or a file can be 2^62.
         let widths: Vec<usize> = self.hidden.iter().map(|l| l.width).collect();
         let count =
-            crate::limits::parameter_count(train.x_names.len(), &widths, self.head.params_size());
+            crate::limits::parameter_count(train.x_names().len(), &widths, self.head.params_size());
         if count.is_none_or(|n| n > crate::limits::MAX_PARAMETERS) {
             return Err(ConfigError::TooManyParameters { count });
         }
@@ -218,11 +218,11 @@ impl TrainConfig {
             return Err(ConfigError::PlateauWithoutTest);
         }
         if let Some(test) = test
-            && (test.x_names != train.x_names || test.y_name != train.y_name)
+            && (test.x_names() != train.x_names() || test.y_name() != train.y_name())
         {
             let names = |d: &Dataset| {
-                let mut v = d.x_names.clone();
-                v.push(d.y_name.clone());
+                let mut v = d.x_names().to_vec();
+                v.push(d.y_name().to_string());
                 v
             };
             return Err(ConfigError::ColumnMismatch {
@@ -232,9 +232,9 @@ impl TrainConfig {
         }
         if self.head.is_classifier() {
             for data in std::iter::once(train).chain(test) {
-                if let Some(&value) = data.y.iter().find(|&&v| v != 0.0 && v != 1.0) {
+                if let Some(&value) = data.y().iter().find(|&&v| v != 0.0 && v != 1.0) {
                     return Err(ConfigError::NonBinaryTarget {
-                        column: data.y_name.clone(),
+                        column: data.y_name().to_string(),
                         value,
                     });
                 }
@@ -313,12 +313,7 @@ mod tests {
     use super::*;
 
     fn data(y: Vec<f64>) -> Dataset {
-        Dataset {
-            x_names: vec!["x".into()],
-            y_name: "y".into(),
-            x: vec![0.0; y.len()],
-            y,
-        }
+        Dataset::new(vec!["x".into()], "y".into(), vec![0.0; y.len()], y).unwrap()
     }
 
     #[test]

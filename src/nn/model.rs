@@ -1,6 +1,7 @@
 //! A trained density network: MLP + head + σ floor + the scalers that map original units to
 //! the standardised units the network works in.
 
+use ndarray::{ArrayRef1, ArrayRef2, ArrayView1, Axis, s};
 use serde::{Deserialize, Serialize};
 
 use super::head::Head;
@@ -129,19 +130,35 @@ impl Model {
         self.spec.head
     }
 
-    /// Writes the standardised f32 inputs of `rows` rows into `out`.
-    pub fn standardize_inputs(&self, x: &[f64], out: &mut Vec<f32>) {
+    /// Writes the standardised f32 inputs of the rows of `x` into `out`, row-major
+    /// (`x.nrows() × n_inputs()`). A row of another width is cut or padded with zeros.
+    ///
+    /// # Shapes
+    /// `x`: `[rows, n_inputs]` → `out`: `[rows * n_inputs]`.
+    pub fn standardize_inputs(&self, x: &ArrayRef2<f64>, out: &mut Vec<f32>) {
         let d = self.n_inputs();
+        let scalers = &self.spec.x_scalers;
         out.clear();
-        out.extend(
-            x.iter()
-                .enumerate()
-                .map(|(i, &v)| self.spec.x_scalers[i % d].forward(v) as f32),
-        );
+        match x.as_slice() {
+            // Row-major rows of the right width (every Dataset, every chunk of one): one pass
+            // over the flat values.
+            Some(flat) if x.ncols() == d => out.extend(
+                flat.iter()
+                    .enumerate()
+                    .map(|(i, &v)| scalers[i % d].forward(v) as f32),
+            ),
+            _ => {
+                for row in x.rows() {
+                    out.extend(scalers.iter().enumerate().map(|(j, scaler)| {
+                        scaler.forward(row.get(j).copied().unwrap_or(0.0)) as f32
+                    }));
+                }
+            }
+        }
     }
 
     /// Standardised f32 targets (Bernoulli targets stay 0/1).
-    pub fn standardize_targets(&self, y: &[f64]) -> Vec<f32> {
+    pub fn standardize_targets(&self, y: &ArrayRef1<f64>) -> Vec<f32> {
         y.iter()
             .map(|&v| self.spec.y_scaler.forward(v) as f32)
             .collect()
@@ -188,34 +205,37 @@ impl Model {
         }
     }
 
-    /// p(y|x) at one input row (original units). A row of the wrong length is cut or padded
-    /// with zeros (the callers build rows from the model's own input list).
-    pub fn predict(&self, x: &[f64]) -> Predictive {
-        let first = self.network_predict(x);
+    /// p(y|x) at one input row (original units): a view such as `Dataset::row(i)`, or a
+    /// slice. A row of the wrong length is cut or padded with zeros (the callers build rows
+    /// from the model's own input list).
+    pub fn predict<'a>(&self, x: impl Into<ArrayView1<'a, f64>>) -> Predictive {
+        let x = x.into();
+        let first = self.network_predict(&x);
         if self.other_members.is_empty() {
             return first;
         }
         let parts: Vec<Predictive> = std::iter::once(first)
-            .chain(self.other_members.iter().map(|m| m.network_predict(x)))
+            .chain(self.other_members.iter().map(|m| m.network_predict(&x)))
             .collect();
         uniform_mixture(&parts)
     }
 
-    fn network_predict(&self, x: &[f64]) -> Predictive {
+    fn network_predict(&self, x: &ArrayRef1<f64>) -> Predictive {
         debug_assert_eq!(x.len(), self.n_inputs(), "one value per input");
-        let mut row = x.to_vec();
-        row.resize(self.n_inputs(), 0.0);
         let output_len = self.spec.head.params_size();
         let mut ws = Workspace::default();
-        let mut xs = Vec::with_capacity(row.len());
-        self.standardize_inputs(&row, &mut xs);
+        let mut xs = Vec::with_capacity(self.n_inputs());
+        self.standardize_inputs(&x.view().insert_axis(Axis(0)), &mut xs);
         let outputs = self.mlp.forward(&xs, 1, &mut ws);
         self.predictive_from_output(&outputs[..output_len])
     }
 
-    /// p(y|x) for every row of `x` (row-major, n_inputs columns; a model without inputs
-    /// reads each value of `x` as one empty row).
-    pub fn predict_rows(&self, x: &[f64]) -> Vec<Predictive> {
+    /// p(y|x) for every row of `x` (rows × inputs; a model without inputs takes `rows × 0`).
+    /// A row of another width than `n_inputs()` is cut or padded with zeros.
+    ///
+    /// # Shapes
+    /// `x`: `[rows, n_inputs]` → `[rows]`.
+    pub fn predict_rows(&self, x: &ArrayRef2<f64>) -> Vec<Predictive> {
         let first = self.network_predict_rows(x);
         if self.other_members.is_empty() {
             return first;
@@ -237,12 +257,9 @@ impl Model {
             .collect()
     }
 
-    fn network_predict_rows(&self, x: &[f64]) -> Vec<Predictive> {
-        let d = self.n_inputs().max(1);
-        let rows = x.len() / d;
-        let mut result = Vec::with_capacity(rows);
-        let x = if self.n_inputs() == 0 { &[][..] } else { x };
-        self.for_each_output_chunk(x, rows, |outputs| {
+    fn network_predict_rows(&self, x: &ArrayRef2<f64>) -> Vec<Predictive> {
+        let mut result = Vec::with_capacity(x.nrows());
+        self.for_each_output_chunk(x, |outputs| {
             let p = self.spec.head.params_size();
             result.extend(
                 outputs
@@ -253,15 +270,18 @@ impl Model {
         result
     }
 
-    /// Runs the network over the `rows` rows of `x` (rows × n_inputs, row-major; empty for a
-    /// model without inputs) in chunks and hands each chunk's raw outputs to `f`.
-    pub fn for_each_output_chunk(&self, x: &[f64], rows: usize, mut f: impl FnMut(&[f32])) {
-        let d = self.n_inputs();
+    /// Runs the network over the rows of `x` (rows × inputs, see [`Model::predict_rows`]) in
+    /// chunks and hands each chunk's raw outputs to `f`.
+    ///
+    /// # Shapes
+    /// `x`: `[rows, n_inputs]`; each call of `f`: `[chunk_rows * params_size]`.
+    pub fn for_each_output_chunk(&self, x: &ArrayRef2<f64>, mut f: impl FnMut(&[f32])) {
+        let rows = x.nrows();
         let mut ws = Workspace::default();
         let mut xs = Vec::new();
         for start in (0..rows).step_by(EVAL_CHUNK_ROWS) {
             let end = (start + EVAL_CHUNK_ROWS).min(rows);
-            self.standardize_inputs(&x[start * d..end * d], &mut xs);
+            self.standardize_inputs(&x.slice(s![start..end, ..]), &mut xs);
             f(self.mlp.forward(&xs, end - start, &mut ws));
         }
     }
@@ -286,12 +306,11 @@ impl Model {
         ws: &mut Workspace,
         xs: &mut Vec<f32>,
     ) -> ChunkScore {
-        let d = self.n_inputs();
         let head = self.spec.head;
         let rows = c * EVAL_CHUNK_ROWS..((c + 1) * EVAL_CHUNK_ROWS).min(data.len());
-        self.standardize_inputs(&data.x[rows.start * d..rows.end * d], xs);
+        self.standardize_inputs(&data.x().slice(s![rows.clone(), ..]), xs);
         let outputs = self.mlp.forward(xs, rows.len(), ws);
-        let y = self.standardize_targets(&data.y[rows]);
+        let y = self.standardize_targets(&data.y().slice(s![rows]));
         let nll_sum = head.nll_sum(outputs, &y, self.spec.sigma_floor as f32, None);
         let correct = if head.is_classifier() {
             outputs
@@ -328,18 +347,18 @@ impl Model {
 impl Model {
     /// Scores of the mixture, from each row's predictive distribution (f64 throughout).
     fn ensemble_score(&self, data: &Dataset) -> Scores {
-        let predictions = self.predict_rows(&data.x);
+        let predictions = self.predict_rows(&data.x());
         let n = data.len().max(1) as f64;
         let nll = -predictions
             .iter()
-            .zip(&data.y)
+            .zip(data.y())
             .map(|(p, &y)| p.log_prob(y))
             .sum::<f64>()
             / n;
         let accuracy = self.spec.head.is_classifier().then(|| {
             let correct = predictions
                 .iter()
-                .zip(&data.y)
+                .zip(data.y())
                 .filter(|&(p, &y)| (p.mean() > 0.5) == (y > 0.5))
                 .count();
             correct as f64 / n
@@ -429,14 +448,15 @@ mod tests {
     #[test]
     fn score_is_in_original_units_and_agrees_with_predictive() {
         let model = Model::new(spec(Head::Mixture { components: 3 }), 1);
-        let data = Dataset {
-            x_names: vec!["x".into()],
-            y_name: "y".into(),
-            x: vec![0.0, 1.0, -2.0],
-            y: vec![9.0, 11.0, 14.0],
-        };
+        let data = Dataset::new(
+            vec!["x".into()],
+            "y".into(),
+            vec![0.0, 1.0, -2.0],
+            vec![9.0, 11.0, 14.0],
+        )
+        .unwrap();
         let from_predictive: f64 = (0..3)
-            .map(|i| -model.predict(data.x_row(i)).log_prob(data.y[i]))
+            .map(|i| -model.predict(data.row(i)).log_prob(data.y()[i]))
             .sum::<f64>()
             / 3.0;
         let scores = model.score(&data);
@@ -460,27 +480,43 @@ mod tests {
             mean: 0.0,
             std: 10.0,
         };
-        let data_a = Dataset {
-            x_names: vec!["x".into()],
-            y_name: "y".into(),
-            x: vec![0.3],
-            y: vec![0.2],
-        };
-        let data_b = Dataset {
-            y: vec![2.0],
-            ..data_a.clone()
-        };
+        let data_a = Dataset::new(vec!["x".into()], "y".into(), vec![0.3], vec![0.2]).unwrap();
+        let data_b = Dataset::new(vec!["x".into()], "y".into(), vec![0.3], vec![2.0]).unwrap();
         let diff = b.score(&data_b).nll - a.score(&data_a).nll;
         assert!((diff - 10f64.ln()).abs() < 1e-5);
     }
 
     fn data() -> Dataset {
-        Dataset {
-            x_names: vec!["x".into()],
-            y_name: "y".into(),
-            x: vec![0.0, 1.0, -2.0, 0.5],
-            y: vec![9.0, 11.0, 14.0, 10.0],
-        }
+        Dataset::new(
+            vec!["x".into()],
+            "y".into(),
+            vec![0.0, 1.0, -2.0, 0.5],
+            vec![9.0, 11.0, 14.0, 10.0],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn predict_rows_reads_any_layout_and_pads_like_predict() {
+        let mut two = spec(Head::Mixture { components: 2 });
+        two.x_names.push("z".into());
+        two.x_scalers.push(Scaler::IDENTITY);
+        let model = Model::new(two, 6);
+        let rows = ndarray::array![[0.5, -1.0], [2.0, 0.25], [-0.5, 3.0]];
+        let expected: Vec<Predictive> = rows.rows().into_iter().map(|r| model.predict(r)).collect();
+        assert_eq!(model.predict_rows(&rows), expected);
+        // The same rows stored column-major.
+        use ndarray::ShapeBuilder as _;
+        let mut fortran = ndarray::Array2::zeros(rows.raw_dim().f());
+        fortran.assign(&rows);
+        assert!(!fortran.is_standard_layout());
+        assert_eq!(model.predict_rows(&fortran), expected);
+        // One column short: the missing input reads as 0, as in predict.
+        let short = ndarray::array![[0.5], [2.0]];
+        assert_eq!(
+            model.predict_rows(&short),
+            vec![model.predict(&[0.5, 0.0]), model.predict(&[2.0, 0.0])]
+        );
     }
 
     #[test]
@@ -500,7 +536,7 @@ mod tests {
         assert_eq!(ensemble.members(), vec![a.clone(), b.clone()]);
         let data = data();
         for i in 0..data.len() {
-            let (x, y) = (data.x_row(i), data.y[i]);
+            let (x, y) = (data.row(i), data.y()[i]);
             let mixed = 0.5 * a.predict(x).log_prob(y).exp() + 0.5 * b.predict(x).log_prob(y).exp();
             let p = ensemble.predict(x);
             assert!((p.log_prob(y) - mixed.ln()).abs() < 1e-9);
@@ -515,11 +551,11 @@ mod tests {
                 .sum();
             assert!((area - 1.0).abs() < 1e-6, "area {area}");
         }
-        let rows = ensemble.predict_rows(&data.x);
-        assert_eq!(rows[2], ensemble.predict(data.x_row(2)));
+        let rows = ensemble.predict_rows(&data.x());
+        assert_eq!(rows[2], ensemble.predict(data.row(2)));
         let scores = ensemble.score(&data);
         let expected = -(0..data.len())
-            .map(|i| ensemble.predict(data.x_row(i)).log_prob(data.y[i]))
+            .map(|i| ensemble.predict(data.row(i)).log_prob(data.y()[i]))
             .sum::<f64>()
             / data.len() as f64;
         assert!(scores.nll.is_finite());

@@ -69,13 +69,13 @@ impl Trainer {
     /// validated against these data sets ([`TrainConfig::validate`]).
     pub fn new(config: ValidConfig, train: &Dataset, test: Option<&Dataset>) -> Self {
         debug_assert!(
-            test.is_none_or(|t| t.x_names == train.x_names && t.y_name == train.y_name),
+            test.is_none_or(|t| t.x_names() == train.x_names() && t.y_name() == train.y_name()),
             "validation checks that the held-out set has the training set's columns"
         );
         let mut model = Model::new(model_spec(&config, train), config.seed);
         let mut x = Vec::new();
-        model.standardize_inputs(&train.x, &mut x);
-        let y = model.standardize_targets(&train.y);
+        model.standardize_inputs(&train.x(), &mut x);
+        let y = model.standardize_targets(&train.y());
         if let (Head::Mixture { components }, true) = (config.head, config.spread_mixture_init) {
             spread_mixture_locations(&mut model, components, &y);
         }
@@ -363,20 +363,20 @@ fn model_spec(config: &TrainConfig, train: &Dataset) -> ModelSpec {
     let x_scalers = (0..d)
         .map(|j| {
             if config.standardize {
-                Scaler::fit((0..train.len()).map(|i| train.x[i * d + j]))
+                Scaler::fit(train.x().column(j).iter().copied())
             } else {
                 Scaler::IDENTITY
             }
         })
         .collect();
     let y_scaler = if config.standardize && !config.head.is_classifier() {
-        Scaler::fit(train.y.iter().copied())
+        Scaler::fit(train.y().iter().copied())
     } else {
         Scaler::IDENTITY
     };
     ModelSpec {
-        x_names: train.x_names.clone(),
-        y_name: train.y_name.clone(),
+        x_names: train.x_names().to_vec(),
+        y_name: train.y_name().to_string(),
         hidden: config.hidden.clone(),
         head: config.head,
         sigma_floor: config.sigma_floor,

@@ -3,6 +3,7 @@
 
 use std::sync::{Mutex, PoisonError};
 
+use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use super::model::Model;
@@ -136,21 +137,21 @@ struct Columns {
 impl Columns {
     fn compute(model: &Model, spec: &ViewSpec, xs: &[f64], ys: &[f64]) -> Columns {
         let d = model.n_inputs();
-        let inputs_at = |x: f64, other: Option<f64>| {
-            let mut row = spec.base_inputs.clone();
-            row.resize(d, 0.0);
-            row[spec.x_column.min(d - 1)] = x;
-            if let (Some(col), Some(v)) = (spec.plane_column, other) {
-                row[col.min(d - 1)] = v;
-            }
-            row
+        let last = d.saturating_sub(1);
+        let x_column = spec.x_column.min(last);
+        // Input j of a row at x (and at v on the plane's other input); the rest at the base.
+        let input = |j: usize, x: f64, other: Option<(usize, f64)>| match other {
+            Some((column, v)) if column == j => v,
+            _ if j == x_column => x,
+            _ => spec.base_inputs.get(j).copied().unwrap_or(0.0),
         };
         let mut curves = Curves::default();
-        if spec.plane_column.is_some() && model.head().is_classifier() {
-            let rows: Vec<f64> = xs
-                .iter()
-                .flat_map(|&x| ys.iter().flat_map(move |&v| inputs_at(x, Some(v))))
-                .collect();
+        if let (Some(plane), true) = (spec.plane_column, model.head().is_classifier()) {
+            // Row i is x = xs[i / ny] with the plane's input at ys[i % ny].
+            let ny = ys.len().max(1);
+            let rows = Array2::from_shape_fn((xs.len() * ys.len(), d), |(i, j)| {
+                input(j, xs[i / ny], Some((plane.min(last), ys[i % ny])))
+            });
             let grid = model
                 .predict_rows(&rows)
                 .iter()
@@ -158,7 +159,7 @@ impl Columns {
                 .collect();
             return Columns { grid, curves };
         }
-        let rows: Vec<f64> = xs.iter().flat_map(|&x| inputs_at(x, None)).collect();
+        let rows = Array2::from_shape_fn((xs.len(), d), |(i, j)| input(j, xs[i], None));
         let mut grid = Vec::new();
         for p in model.predict_rows(&rows) {
             match p {

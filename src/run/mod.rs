@@ -205,10 +205,10 @@ mod tests {
         let data = preset_data(0.25);
         let (train_a, test_a) = data.datasets().expect("moons");
         let (train_b, test_b) = data.datasets().expect("moons again");
-        assert_eq!(train_a.y, train_b.y, "same recipe, same training rows");
+        assert_eq!(train_a.y(), train_b.y(), "same recipe, same training rows");
         assert_eq!(
-            test_a.map(|t| t.y),
-            test_b.map(|t| t.y),
+            test_a.map(|t| t.y().to_vec()),
+            test_b.map(|t| t.y().to_vec()),
             "same recipe, same held-out rows"
         );
         assert!(data.check().is_empty(), "a preset never changes");

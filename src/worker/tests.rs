@@ -66,12 +66,7 @@ fn data(n: usize) -> Arc<Dataset> {
         .enumerate()
         .map(|(i, v)| 2.0 * v + (i as f64 * 1.7).sin() * 0.3)
         .collect();
-    Arc::new(Dataset {
-        x_names: vec!["x".into()],
-        y_name: "y".into(),
-        x,
-        y,
-    })
+    Arc::new(Dataset::new(vec!["x".into()], "y".into(), x, y).unwrap())
 }
 
 fn config(epochs: usize) -> TrainConfig {

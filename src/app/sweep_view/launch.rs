@@ -108,8 +108,8 @@ fn run(
     }
     let fingerprint = json!({
         "source": input.recipe.describe(),
-        "x": train.x_names,
-        "y": train.y_name,
+        "x": train.x_names(),
+        "y": train.y_name(),
         "rows": input.train.len(),
         "val_fraction": form.val_fraction,
         "split_seed": form.seed,

@@ -124,7 +124,8 @@ impl<'a> DataFigure<'a> {
 pub fn suggest_view(model: &Model, data: &Dataset, x_column: usize) -> ViewSpec {
     let d = data.n_inputs().max(1);
     let x_column = x_column.min(d - 1);
-    let column = |j: usize| -> Vec<f64> { (0..data.len()).map(|i| data.x[i * d + j]).collect() };
+    let column =
+        |j: usize| -> Vec<f64> { data.x_column(j).map(|c| c.to_vec()).unwrap_or_default() };
     let base_inputs: Vec<f64> = (0..d)
         .map(|j| common::quantile(&column(j), 0.5).unwrap_or(0.0))
         .collect();
@@ -155,7 +156,7 @@ pub fn suggest_view(model: &Model, data: &Dataset, x_column: usize) -> ViewSpec 
     let y_range = if model.head().is_classifier() {
         (-0.1, 1.1)
     } else {
-        range_of(&data.y, 0.005, 0.995, 0.08)
+        range_of(&data.y().to_vec(), 0.005, 0.995, 0.08)
     };
     ViewSpec {
         x_column,
@@ -212,9 +213,9 @@ fn points_of(
     common::subsample(data.len(), max)
         .into_iter()
         .map(|i| {
-            let x = data.x[i * d + x_column];
-            let v = vertical.map_or(data.y[i], |c| data.x[i * d + c]);
-            (x, v, data.y[i])
+            let (x, y) = (data.x(), data.y());
+            let v = vertical.map_or(y[i], |c| x[[i, c]]);
+            (x[[i, x_column]], v, y[i])
         })
         .collect()
 }

@@ -71,11 +71,13 @@ fn classifiers_render_curve_and_map() {
 #[test]
 fn large_datasets_are_subsampled() {
     let f = trained("heteroscedastic", Head::Normal, 600, 1);
-    let big = crate::data::Preset::Heteroscedastic.generate(&crate::data::PresetParams {
-        n: 50_000,
-        noise: 1.0,
-        seed: 3,
-    });
+    let big = crate::data::Preset::Heteroscedastic
+        .generate(&crate::data::PresetParams {
+            n: 50_000,
+            noise: 1.0,
+            seed: 3,
+        })
+        .unwrap();
     let spec = suggest_view(&f.model, &big, 0);
     let view = PredictionView::compute(&f.model, &spec);
     let mut fig = DataFigure::for_model(&f.model, &view);

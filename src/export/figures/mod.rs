@@ -318,7 +318,7 @@ pub(crate) mod test_support {
             n,
             ..preset.default_params()
         };
-        let data = preset.generate(&params);
+        let data = preset.generate(&params).unwrap();
         let (train, test) = data.split(0.5, 1).expect("split");
         let config = TrainConfig {
             hidden: TrainConfig::parse_hidden("32:relu,32:tanh").expect("hidden"),

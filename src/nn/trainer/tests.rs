@@ -28,12 +28,7 @@ fn line(n: usize, offset: usize) -> Dataset {
             3.0 * v + 1.0 + 0.5 * (((i + offset) as f64 * 12.9898).sin() * 43758.5453).fract()
         })
         .collect();
-    Dataset {
-        x_names: vec!["x".into()],
-        y_name: "y".into(),
-        x,
-        y,
-    }
+    Dataset::new(vec!["x".into()], "y".into(), x, y).unwrap()
 }
 
 fn small_config() -> TrainConfig {

@@ -117,7 +117,8 @@ pub fn main_plot_ui(
                 .color_conflict_handling(egui_plot::ColorConflictHandling::PickLast),
         )
         .custom_x_axes(super::widgets::x_axis(x_name))
-        .y_axis_label(y_name)
+        .custom_y_axes(super::widgets::fives_y_axis(y_name))
+        .y_grid_spacer(super::widgets::fives_grid_spacer())
         .allow_zoom(false)
         .allow_drag(false)
         .allow_scroll(false)

@@ -73,6 +73,39 @@ fn a_big_set_is_drawn_as_a_density_image() {
 }
 
 #[test]
+fn a_big_sets_density_image_is_binned_while_frames_go_on() {
+    let mut settings = small_settings();
+    settings.data.params.n = 120_000;
+    let mut h = harness(settings);
+    let first = h.state().data.as_ref().expect("data").generation;
+    assert!(
+        h.query_by_label_contains("train (60\u{2009}000 rows, binned)")
+            .is_some()
+    );
+    h.state_mut().settings.data.params.n = 130_000;
+    h.get_by_label("Generate").click();
+    // Frame by frame until the new data are in: that frame draws no image of them yet (the
+    // binning has only started) and none of the old data either.
+    let started = std::time::Instant::now();
+    while h
+        .state()
+        .data
+        .as_ref()
+        .is_some_and(|d| d.generation == first)
+    {
+        assert!(started.elapsed() < Duration::from_secs(60), "no new data");
+        h.step();
+    }
+    assert!(h.query_by_label_contains("rows, binned").is_none());
+    assert!(h.state().is_busy(), "the binning runs in the background");
+    settle(&mut h);
+    assert!(
+        h.query_by_label_contains("train (65\u{2009}000 rows, binned)")
+            .is_some()
+    );
+}
+
+#[test]
 fn the_posterior_lists_true_intervals_with_the_figures_digits() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut h = harness(small_settings());

@@ -5,6 +5,7 @@ use egui::{DragValue, Slider, Ui};
 
 use super::Command;
 use super::state::{DataSettings, LoadedData, SourceKind};
+use super::tasks::Stage;
 use super::widgets::{error_label, fmt_count, fmt_num, grid_row};
 
 /// What the data panel shows besides the controls.
@@ -16,8 +17,8 @@ pub struct DataStatus<'a> {
     /// What the window changed to suit the data.
     pub note: Option<&'a str>,
     pub best_nll: Option<f64>,
-    /// The data task in progress: what it does and for how long it has.
-    pub task: Option<(&'a str, f64)>,
+    /// The data task in progress: what it does, for how long it has, and the part it is at.
+    pub task: Option<(&'a str, f64, Option<Stage>)>,
 }
 
 pub fn data_ui(
@@ -41,7 +42,7 @@ pub fn data_ui(
         SourceKind::Preset => preset_ui(ui, settings, commands),
         SourceKind::File => file_ui(ui, settings, data, commands),
     }
-    if let Some((what, secs)) = task {
+    if let Some((what, secs, stage)) = task {
         ui.horizontal(|ui| {
             ui.spinner();
             ui.label(format!("{what}… {secs:.1} s"));
@@ -53,6 +54,13 @@ pub fn data_ui(
                 commands.push(Command::CancelData);
             }
         });
+        if let Some(stage) = stage {
+            ui.add(
+                egui::ProgressBar::new(stage.fraction_done())
+                    .desired_height(14.0)
+                    .text(format!("{} of {}: {}", stage.step, stage.of, stage.name)),
+            );
+        }
     }
     if let Some(error) = error {
         error_label(ui, error);

@@ -13,7 +13,7 @@ use crate::run::{DataSourceSpec, RunData, TestSourceSpec};
 
 use super::WorkbenchApp;
 use super::state::{DataSettings, LoadedData, SourceKind, pad_range, plane_column};
-use super::tasks::{CancelFlag, Poll, Task};
+use super::tasks::{CancelFlag, Poll, Stage, Task};
 
 /// Below this many training rows, Generate and Load turn early stopping on.
 pub const SMALL_DATA_ROWS: usize = 2_000;
@@ -56,6 +56,8 @@ pub struct Prepared {
     test: Option<Dataset>,
     stats: Vec<ColumnStats>,
     y_view: (f64, f64),
+    /// A 0/1 target in both sets (a scan of every row, so not on the UI thread).
+    is_binary: bool,
     truth: Option<Truth>,
     table: Option<Arc<Table>>,
     dropped_rows: usize,
@@ -106,8 +108,11 @@ impl DataRequest {
 
     /// Generates or reads, then splits and summarises (the background part).
     fn prepare(self, held_out: TestSourceSpec, cancel: &CancelFlag) -> Result<Prepared, String> {
+        let splits = matches!(held_out, TestSourceSpec::Split { .. });
+        let mut stages = Stages::new(&self, splits, cancel);
         let (dataset, label, truth, table, dropped_rows, source, preset) = match self {
             DataRequest::Preset { preset, params } => {
+                stages.next("generating")?;
                 let dataset = preset.try_generate(&params).map_err(|e| e.to_string())?;
                 let label = format!(
                     "{} n={} noise={} seed={}",
@@ -125,7 +130,9 @@ impl DataRequest {
                 roles,
                 missing,
             } => {
+                stages.next("reading the file")?;
                 let table = Arc::new(load_table(&path).map_err(|e| e.to_string())?);
+                stages.next("choosing the columns")?;
                 let roles = roles
                     .filter(|r| {
                         table.column_index(&r.y).is_some()
@@ -138,32 +145,72 @@ impl DataRequest {
                 table,
                 roles,
                 missing,
-            } => select(table, roles, missing)?,
+            } => {
+                stages.next("choosing the columns")?;
+                select(table, roles, missing)?
+            }
         };
-        if cancel.is_cancelled() {
-            return Err("cancelled".into());
-        }
         let (train, test) = match held_out {
             TestSourceSpec::Split { fraction, seed } => {
+                stages.next("splitting off the held-out rows")?;
                 let (train, test) = dataset.split(fraction, seed).map_err(|e| e.to_string())?;
                 (train, Some(test))
             }
             _ => (dataset, None),
         };
+        stages.next("column statistics")?;
         let stats = full_stats(&train, test.as_ref());
         let y_view = robust_y_range(&train);
+        let is_binary =
+            train.is_binary_target() && test.as_ref().is_none_or(|t| t.is_binary_target());
         Ok(Prepared {
             label,
             train,
             test,
             stats,
             y_view,
+            is_binary,
             truth,
             table,
             dropped_rows,
             recipe: RunData { source, held_out },
             preset,
         })
+    }
+}
+
+/// The parts of [`DataRequest::prepare`], told to the status line as they start; Cancel is
+/// honoured between them.
+struct Stages<'a> {
+    done: usize,
+    of: usize,
+    cancel: &'a CancelFlag,
+}
+
+impl<'a> Stages<'a> {
+    fn new(request: &DataRequest, splits: bool, cancel: &'a CancelFlag) -> Self {
+        let reading = match request {
+            DataRequest::File { .. } => 2,
+            DataRequest::Preset { .. } | DataRequest::Columns { .. } => 1,
+        };
+        Stages {
+            done: 0,
+            of: reading + usize::from(splits) + 1,
+            cancel,
+        }
+    }
+
+    fn next(&mut self, name: &'static str) -> Result<(), String> {
+        if self.cancel.is_cancelled() {
+            return Err("cancelled".into());
+        }
+        self.done += 1;
+        self.cancel.set_stage(Stage {
+            step: self.done,
+            of: self.of,
+            name,
+        });
+        Ok(())
     }
 }
 
@@ -340,6 +387,14 @@ impl WorkbenchApp {
             }
             Poll::Done(prepared) => {
                 let (adapt_settings, then_show_run) = (job.adapt_settings, job.then_show_run);
+                if let Some(stats) = &mut self.frame_stats {
+                    let rows = prepared.train.len() + prepared.test.as_ref().map_or(0, |t| t.len());
+                    stats.note(&format!(
+                        "data in: {rows} rows, {} in {:.2} s",
+                        job.task.what,
+                        job.task.elapsed_secs()
+                    ));
+                }
                 self.data_job = None;
                 let preset = prepared.preset;
                 self.install(prepared);
@@ -397,6 +452,7 @@ impl WorkbenchApp {
             test,
             stats,
             y_view,
+            is_binary,
             truth,
             table,
             dropped_rows,
@@ -411,8 +467,6 @@ impl WorkbenchApp {
         }
         let generation = self.next_generation;
         self.next_generation += 1;
-        let is_binary =
-            train.is_binary_target() && test.as_ref().is_none_or(|t| t.is_binary_target());
         let d = train.n_inputs();
         let view = &mut self.settings.view;
         if view.x_column >= d {
@@ -523,4 +577,64 @@ fn robust_y_range(data: &Dataset) -> (f64, f64) {
     ys.sort_by(f64::total_cmp);
     let at = |q: f64| ys[((ys.len() - 1) as f64 * q).round() as usize];
     pad_range(at(0.002), at(0.99), 0.05)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lognormal(n: usize) -> DataRequest {
+        DataRequest::Preset {
+            preset: Preset::Lognormal,
+            params: PresetParams {
+                n,
+                noise: 1.0,
+                seed: 0,
+            },
+        }
+    }
+
+    #[test]
+    fn the_stages_told_end_at_the_last_of_their_count() {
+        let split = TestSourceSpec::Split {
+            fraction: 0.5,
+            seed: 0,
+        };
+        for (held_out, parts) in [(split.clone(), 3), (TestSourceSpec::None, 2)] {
+            let handle = CancelFlag::default();
+            let prepared = lognormal(1000).prepare(held_out, &handle);
+            assert!(prepared.is_ok(), "{:?}", prepared.err());
+            let last = handle.stage().expect("stages told");
+            assert_eq!((last.step, last.of), (parts, parts));
+            assert_eq!(last.name, "column statistics");
+        }
+
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("rows.csv");
+        let rows: String = (0..100).map(|i| format!("{i},{}\n", i * i)).collect();
+        std::fs::write(&path, format!("x,y\n{rows}")).expect("write");
+        let file = DataRequest::File {
+            path,
+            roles: None,
+            missing: MissingPolicy::Error,
+        };
+        let handle = CancelFlag::default();
+        let prepared = file.prepare(split, &handle);
+        assert!(prepared.is_ok(), "{:?}", prepared.err());
+        let last = handle.stage().expect("stages told");
+        assert_eq!(
+            (last.step, last.of),
+            (4, 4),
+            "read, columns, split, statistics"
+        );
+    }
+
+    #[test]
+    fn a_cancelled_task_stops_before_its_first_part() {
+        let handle = CancelFlag::default();
+        handle.cancel();
+        let result = lognormal(1000).prepare(TestSourceSpec::None, &handle);
+        assert_eq!(result.err().as_deref(), Some("cancelled"));
+        assert_eq!(handle.stage(), None, "no part was started");
+    }
 }

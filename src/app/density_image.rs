@@ -1,14 +1,24 @@
 //! Big data in the main plot: above [`BINNED_ABOVE_ROWS`] rows a set is drawn as a 2-D
 //! histogram image (one texture, uploaded once per data change) instead of one circle per
 //! point, so ten million rows cost a frame no more than ten thousand — and every row counts,
-//! not a subsample.
+//! not a subsample. The binning runs as a background task ([`DensityImages`]): ten million
+//! rows took 60–145 ms, a frame that long when the data came in.
 
-use egui::{Color32, ColorImage};
+use std::sync::Arc;
 
+use egui::{Color32, ColorImage, TextureHandle, TextureOptions};
+
+use super::colormap::{CLASS0, CLASS1, color};
+use super::state::LoadedData;
+use super::tasks::{Poll, Task};
 use crate::data::Dataset;
+use crate::palette;
 
 /// A set with more rows than this is drawn as a density image.
 pub const BINNED_ABOVE_ROWS: usize = 50_000;
+
+/// A regression set's image over a model's heat map: half its opacity (premultiplied tint).
+pub const UNDER_HEAT_TINT: Color32 = Color32::from_rgba_premultiplied(128, 128, 128, 128);
 
 /// Bins across and up: about 3 screen pixels per bin on a laptop-sized plot.
 pub const BINS_X: usize = 256;
@@ -117,6 +127,168 @@ impl BinnedPoints {
         }
         ColorImage::new([self.nx, self.ny], pixels)
     }
+}
+
+/// The data, axes and plotted ranges an image shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ImageKey {
+    generation: u64,
+    x_col: usize,
+    second: Option<usize>,
+    /// The plotted ranges' bits: (x0, x1, y0, y1).
+    bounds: [u64; 4],
+}
+
+impl ImageKey {
+    fn same_axes(&self, other: &ImageKey) -> bool {
+        (self.generation, self.x_col, self.second) == (other.generation, other.x_col, other.second)
+    }
+}
+
+/// One set's density image on screen.
+pub struct ShownImage {
+    pub texture: TextureHandle,
+    /// Rows the image counts (the set's size).
+    pub rows: usize,
+    /// The ranges it was binned over, where it is drawn (they may lag the plot's by a few
+    /// frames while a new binning runs).
+    pub ranges: ((f64, f64), (f64, f64)),
+}
+
+/// A set's image ready to upload: its pixels, rows and ranges.
+type Binned = (ColorImage, usize, ((f64, f64), (f64, f64)));
+
+/// The density images of the loaded data's big sets, binned in the background whenever the
+/// data, the axes or the plotted ranges change. Until a binning is done the previous image of
+/// the same data and axes stays (drawn over its own ranges); another data set's or axis's never
+/// shows.
+#[derive(Default)]
+pub struct DensityImages {
+    /// What the task in progress or the last one bins.
+    wanted: Option<ImageKey>,
+    job: Option<Task<[Option<Binned>; 2]>>,
+    /// What `shown` shows.
+    shown_key: Option<ImageKey>,
+    /// [train, held-out].
+    pub shown: [Option<ShownImage>; 2],
+    /// How long the last finished binning took, until taken (frame statistics).
+    finished_secs: Option<f64>,
+}
+
+impl DensityImages {
+    /// Starts binning when its inputs changed; takes a finished binning's images. Cheap: the
+    /// UI thread only uploads two textures of [`BINS_X`] × [`BINS_Y`] pixels once they are done.
+    pub fn update(
+        &mut self,
+        ctx: &egui::Context,
+        data: &LoadedData,
+        x_col: usize,
+        second: Option<usize>,
+        ranges: ((f64, f64), (f64, f64)),
+    ) {
+        let ((x0, x1), (y0, y1)) = ranges;
+        let key = ImageKey {
+            generation: data.generation,
+            x_col,
+            second,
+            bounds: [x0.to_bits(), x1.to_bits(), y0.to_bits(), y1.to_bits()],
+        };
+        if self.wanted != Some(key) {
+            self.wanted = Some(key);
+            self.job = None;
+            if self.shown_key.is_some_and(|shown| !shown.same_axes(&key)) {
+                self.shown = [None, None];
+                self.shown_key = None;
+            }
+            let sets = [
+                (Some(data.train.clone()), palette::TRAIN),
+                (data.test.clone(), palette::TEST),
+            ]
+            .map(|(set, rgb)| {
+                set.filter(|s| s.len() > BINNED_ABOVE_ROWS)
+                    .map(|s| (s, rgb))
+            });
+            if sets.iter().any(Option::is_some) {
+                let repaint = ctx.clone();
+                let wake: crate::worker::WakeFn = Arc::new(move || repaint.request_repaint());
+                let rows: usize = sets.iter().flatten().map(|(s, _)| s.len()).sum();
+                let what = format!("binning {} rows", super::widgets::fmt_count(rows as u64));
+                // A thread that cannot start leaves the plot without the image, nothing worse.
+                self.job = Task::spawn(what, Some(wake), move |_| {
+                    Ok(sets.map(|set| {
+                        set.map(|(set, rgb)| bin_image(&set, rgb, x_col, second, ranges))
+                    }))
+                })
+                .ok();
+            } else {
+                self.shown = [None, None];
+                self.shown_key = Some(key);
+            }
+        }
+        let Some(job) = &self.job else {
+            return;
+        };
+        let secs = job.elapsed_secs();
+        match job.poll() {
+            Poll::Pending => return,
+            Poll::Done(images) => {
+                self.finished_secs = Some(secs);
+                let names = ["train density", "held-out density"];
+                for ((binned, slot), name) in images.into_iter().zip(&mut self.shown).zip(names) {
+                    *slot = binned.map(|(image, rows, ranges)| {
+                        let texture = match slot.take() {
+                            Some(ShownImage { mut texture, .. }) => {
+                                texture.set(image, TextureOptions::NEAREST);
+                                texture
+                            }
+                            None => ctx.load_texture(name, image, TextureOptions::NEAREST),
+                        };
+                        ShownImage {
+                            texture,
+                            rows,
+                            ranges,
+                        }
+                    });
+                }
+                self.shown_key = self.wanted;
+            }
+            Poll::Failed(_) => {
+                self.shown = [None, None];
+                self.shown_key = self.wanted;
+            }
+        }
+        self.job = None;
+    }
+
+    /// How long the binning that finished since the last call took.
+    pub fn take_finished_secs(&mut self) -> Option<f64> {
+        self.finished_secs.take()
+    }
+
+    /// Is a binning in progress?
+    pub fn is_busy(&self) -> bool {
+        self.job.is_some()
+    }
+}
+
+/// Bins `set` (train or held-out) and colours its image: the background part.
+fn bin_image(
+    set: &Dataset,
+    rgb: [u8; 3],
+    x_col: usize,
+    second: Option<usize>,
+    ranges: ((f64, f64), (f64, f64)),
+) -> Binned {
+    let vertical = second.map_or(Vertical::Target, Vertical::Input);
+    let bins = BinnedPoints::of(set, x_col, vertical, ranges, (BINS_X, BINS_Y));
+    // Labels are the picture on the plane. A regression set's image is at full strength here;
+    // over a model's heat map it is drawn at half ([`UNDER_HEAT_TINT`]) to let that show through.
+    let max_alpha = if bins.ones.is_some() { 0.9 } else { 1.0 };
+    (
+        bins.image(color(rgb), [CLASS0, CLASS1], max_alpha),
+        set.len(),
+        ranges,
+    )
 }
 
 fn mix(a: Color32, b: Color32, t: f32) -> Color32 {

@@ -1,5 +1,7 @@
 //! UI frame-time measurement (`DW_FRAME_STATS=path`): the wall time the UI thread spends in
-//! each frame's `logic` + `ui`, summarised as median and 95th percentile on exit.
+//! each frame's `logic` + `ui`, summarised as median, 95th percentile and maximum on exit, with
+//! the slowest frames and when they came (to find what made them slow); and eframe's own time
+//! for the whole frame (layout, tessellation and painting; the buffer swap excluded).
 
 use std::time::{Duration, Instant};
 
@@ -13,18 +15,49 @@ pub struct FrameStats {
     training_span: Option<(Instant, Instant)>,
     /// The finished run: its steps and where their time went.
     run: Option<(u64, StepPhases, f64)>,
+    /// eframe's time for each whole frame (`Frame::info().cpu_usage`).
+    whole_ms: Vec<f64>,
+    /// The first frame's start, for the slowest frames' times.
+    first: Option<Instant>,
+    /// The slowest frames: (seconds since the first frame, ms), slowest first.
+    slowest: Vec<(f64, f64)>,
+    /// What happened when, in words ("data in: …"), in order.
+    events: Vec<String>,
 }
+
+/// How many of the slowest frames the summary lists.
+const SLOWEST_LISTED: usize = 8;
 
 impl FrameStats {
     /// One frame that began at `started` and took `elapsed`.
     pub fn record(&mut self, started: Instant, elapsed: Duration, training: bool) {
         let ms = elapsed.as_secs_f64() * 1e3;
         self.all_ms.push(ms);
+        let first = *self.first.get_or_insert(started);
+        let at_secs = started.saturating_duration_since(first).as_secs_f64();
+        let place = self.slowest.partition_point(|&(_, slower)| slower >= ms);
+        if place < SLOWEST_LISTED {
+            self.slowest.insert(place, (at_secs, ms));
+            self.slowest.truncate(SLOWEST_LISTED);
+        }
         if training {
             self.training_ms.push(ms);
             let first = self.training_span.map_or(started, |(first, _)| first);
             self.training_span = Some((first, started));
         }
+    }
+
+    /// Notes an event, with its time since the first frame.
+    pub fn note(&mut self, what: &str) {
+        let at = self
+            .first
+            .map_or(0.0, |first| first.elapsed().as_secs_f64());
+        self.events.push(format!("{what} (at {at:.2} s)"));
+    }
+
+    /// eframe's time for the previous whole frame, in seconds.
+    pub fn record_whole(&mut self, secs: f32) {
+        self.whole_ms.push(f64::from(secs) * 1e3);
     }
 
     /// The finished run, for its throughput: steps per second of training steps, and per
@@ -38,12 +71,27 @@ impl FrameStats {
         for (name, values) in [
             ("all frames", &self.all_ms),
             ("while training", &self.training_ms),
+            (
+                "whole frames (eframe: + tessellation, painting)",
+                &self.whole_ms,
+            ),
         ] {
             let (median, p95, max) = percentiles(values);
             out.push_str(&format!(
                 "{name}: {} frames, median {median:.2} ms, p95 {p95:.2} ms, max {max:.2} ms\n",
                 values.len()
             ));
+        }
+        if !self.slowest.is_empty() {
+            let listed: Vec<String> = self
+                .slowest
+                .iter()
+                .map(|(at, ms)| format!("{ms:.1} ms at {at:.2} s"))
+                .collect();
+            out.push_str(&format!("slowest frames: {}\n", listed.join(", ")));
+        }
+        for event in &self.events {
+            out.push_str(&format!("{event}\n"));
         }
         if let Some((first, last)) = self.training_span {
             let secs = (last - first).as_secs_f64();
@@ -103,6 +151,26 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("throughput"), "no run has finished: {text}");
+        assert!(
+            text.contains("slowest frames: 100.0 ms at 9.90 s, 99.0 ms at 9.80 s,"),
+            "{text}"
+        );
+        assert_eq!(text.matches(" ms at ").count(), SLOWEST_LISTED, "{text}");
+        stats.note("data in: 5 rows");
+        assert!(stats.summary().contains("\ndata in: 5 rows (at "), "{text}");
+    }
+
+    #[test]
+    fn whole_frames_are_summarised_apart() {
+        let mut stats = FrameStats::default();
+        for ms in [10.0, 20.0, 300.0] {
+            stats.record_whole(ms / 1e3);
+        }
+        let text = stats.summary();
+        assert!(
+            text.contains("whole frames (eframe: + tessellation, painting): 3 frames, median 20.00 ms, p95 300.00 ms, max 300.00 ms"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -207,6 +207,9 @@ impl WorkbenchApp {
             self.apply(command);
         }
         if let (Some(stats), Some(started)) = (&mut self.frame_stats, self.frame_started.take()) {
+            if let Some(secs) = self.caches.bins.take_finished_secs() {
+                stats.note(&format!("density images binned in {secs:.2} s"));
+            }
             let training = self.session.status == RunStatus::Running;
             stats.record(started, started.elapsed(), training);
         }
@@ -239,10 +242,13 @@ impl WorkbenchApp {
                                 error: self.data_error.as_deref(),
                                 note: self.data_note.as_deref(),
                                 best_nll: self.best_nll,
-                                task: self
-                                    .data_job
-                                    .as_ref()
-                                    .map(|job| (job.task.what.as_str(), job.task.elapsed_secs())),
+                                task: self.data_job.as_ref().map(|job| {
+                                    (
+                                        job.task.what.as_str(),
+                                        job.task.elapsed_secs(),
+                                        job.task.stage(),
+                                    )
+                                }),
                             },
                             &mut self.commands,
                         );

@@ -20,7 +20,7 @@ use crate::nn::PredictionView;
 
 use super::Command;
 use super::colormap::{self, CLASS0, CLASS1, color, with_alpha};
-use super::density_image::{BINNED_ABOVE_ROWS, BINS_X, BINS_Y, BinnedPoints, Vertical};
+use super::density_image::{BINNED_ABOVE_ROWS, DensityImages, UNDER_HEAT_TINT};
 use super::plot_curves::{TruthCurves, draw_curves, draw_truth};
 use super::shown::{Shown, hidden_model_ui};
 use super::state::{self, HeatNorm, LoadedData, MAX_DRAWN_POINTS, ViewSettings};
@@ -43,10 +43,8 @@ pub struct PlotCaches {
     /// empty for a set drawn as a density image.
     train: [Vec<PlotPoint>; 2],
     test: [Vec<PlotPoint>; 2],
-    /// (data, axes, plotted ranges) of the density images.
-    bins_key: Option<(u64, usize, Option<usize>, [u64; 4])>,
-    /// Density images of the big sets, with the rows they count: [train, held-out].
-    bins: [Option<(TextureHandle, usize)>; 2],
+    /// Density images of the big sets, binned in the background.
+    pub(crate) bins: DensityImages,
     heat_key: Option<(u64, HeatNorm, super::colormap::Colormap)>,
     heat: Option<TextureHandle>,
     truth_key: Option<(u64, Vec<u64>)>,
@@ -81,7 +79,9 @@ pub fn main_plot_ui(
         spec.y_range
     };
     caches.update_points(data, x_col, second);
-    caches.update_bins(ui.ctx(), data, x_col, second, ((x0, x1), (y0, y1)));
+    caches
+        .bins
+        .update(ui.ctx(), data, x_col, second, ((x0, x1), (y0, y1)));
     let view = shown.view.filter(|v| {
         model.is_some() && v.spec.x_column == x_col && v.spec.plane_column == spec.plane_column
     });
@@ -117,7 +117,8 @@ pub fn main_plot_ui(
                 .color_conflict_handling(egui_plot::ColorConflictHandling::PickLast),
         )
         .custom_x_axes(super::widgets::x_axis(x_name))
-        .y_axis_label(y_name)
+        .custom_y_axes(super::widgets::fives_y_axis(y_name))
+        .y_grid_spacer(super::widgets::fives_grid_spacer())
         .allow_zoom(false)
         .allow_drag(false)
         .allow_scroll(false)
@@ -132,7 +133,8 @@ pub fn main_plot_ui(
             {
                 plot_ui.image(heat_image(view, texture, plane));
             }
-            draw_binned(plot_ui, caches, view_settings, ((x0, x1), (y0, y1)));
+            let dim = heat_shown && !data.is_binary;
+            draw_binned(plot_ui, &caches.bins, view_settings, dim);
             draw_points(plot_ui, caches, view_settings, data.is_binary);
             if !picked_rows.is_empty() {
                 // The rows of the bin picked in the Diagnostics tab.
@@ -346,27 +348,34 @@ fn same_scale(a: (f64, f64), b: (f64, f64)) -> bool {
     wa > 0.0 && wb > 0.0 && (0.5..=2.0).contains(&(wa / wb))
 }
 
-/// The density images of the big sets, over exactly the plotted ranges.
+/// The density images of the big sets, each over the ranges it was binned for; `dim` over a
+/// model's heat map.
 fn draw_binned(
     plot_ui: &mut egui_plot::PlotUi<'_>,
-    caches: &PlotCaches,
+    images: &DensityImages,
     view: &ViewSettings,
-    ((x0, x1), (y0, y1)): ((f64, f64), (f64, f64)),
+    dim: bool,
 ) {
-    let center = PlotPoint::new(0.5 * (x0 + x1), 0.5 * (y0 + y1));
-    let size = [(x1 - x0) as f32, (y1 - y0) as f32];
     let sets = [
         (view.show_train_points, "train"),
         (view.show_test_points, "held-out"),
     ];
-    for ((show, name), bins) in sets.into_iter().zip(&caches.bins) {
-        if let (true, Some((texture, rows))) = (show, bins) {
-            let label = format!(
-                "{name} ({} rows, binned)",
-                super::widgets::fmt_count(*rows as u64)
-            );
-            plot_ui.image(PlotImage::new(label, texture.id(), center, size).allow_hover(false));
+    for ((show, name), image) in sets.into_iter().zip(&images.shown) {
+        let Some(image) = image.as_ref().filter(|_| show) else {
+            continue;
+        };
+        let ((x0, x1), (y0, y1)) = image.ranges;
+        let center = PlotPoint::new(0.5 * (x0 + x1), 0.5 * (y0 + y1));
+        let size = [(x1 - x0) as f32, (y1 - y0) as f32];
+        let label = format!(
+            "{name} ({} rows, binned)",
+            super::widgets::fmt_count(image.rows as u64)
+        );
+        let mut item = PlotImage::new(label, image.texture.id(), center, size).allow_hover(false);
+        if dim {
+            item = item.tint(UNDER_HEAT_TINT);
         }
+        plot_ui.image(item);
     }
 }
 
@@ -508,53 +517,6 @@ impl PlotCaches {
             .as_ref()
             .map(|t| subsample(t, x_col, second))
             .unwrap_or_default();
-    }
-
-    /// Density images of the sets above [`BINNED_ABOVE_ROWS`] rows, binned over the plotted
-    /// ranges; rebuilt (one texture upload each) only when the data, axes or ranges change.
-    fn update_bins(
-        &mut self,
-        ctx: &egui::Context,
-        data: &LoadedData,
-        x_col: usize,
-        second: Option<usize>,
-        ranges: ((f64, f64), (f64, f64)),
-    ) {
-        let ((x0, x1), (y0, y1)) = ranges;
-        let bounds = [x0.to_bits(), x1.to_bits(), y0.to_bits(), y1.to_bits()];
-        let key = (data.generation, x_col, second, bounds);
-        if self.bins_key == Some(key) {
-            return;
-        }
-        self.bins_key = Some(key);
-        let vertical = second.map_or(Vertical::Target, Vertical::Input);
-        let sets = [
-            (Some(&data.train), palette::TRAIN, "train density"),
-            (data.test.as_ref(), palette::TEST, "held-out density"),
-        ];
-        for ((set, rgb, name), slot) in sets.into_iter().zip(&mut self.bins) {
-            let Some(set) = set.filter(|s| s.len() > BINNED_ABOVE_ROWS) else {
-                *slot = None;
-                continue;
-            };
-            let bins = BinnedPoints::of(set, x_col, vertical, ranges, (BINS_X, BINS_Y));
-            // Labels are the picture on the plane; over a density heat map the data must let
-            // the model's density show through.
-            let max_alpha = if bins.ones.is_some() { 0.9 } else { 0.5 };
-            let image = bins.image(color(rgb), [CLASS0, CLASS1], max_alpha);
-            match slot {
-                Some((handle, rows)) => {
-                    handle.set(image, TextureOptions::NEAREST);
-                    *rows = set.len();
-                }
-                None => {
-                    *slot = Some((
-                        ctx.load_texture(name, image, TextureOptions::NEAREST),
-                        set.len(),
-                    ));
-                }
-            }
-        }
     }
 
     /// `view_id` names the view: a new view can be allocated where a freed one was, so its

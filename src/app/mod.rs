@@ -129,11 +129,7 @@ impl WorkbenchApp {
         } else {
             settings
         };
-        if let Some(preset) = options.preset {
-            settings.data.source = SourceKind::Preset;
-            settings.data.preset = preset;
-            settings.data.params = preset.default_params();
-        }
+        options.apply_data_choice(&mut settings.data);
         let pacer = frame_pacing::FramePacer::new(options.refresh.unwrap_or(WAKE_INTERVAL));
         let mut app = WorkbenchApp {
             settings,
@@ -193,6 +189,7 @@ impl WorkbenchApp {
             || self.best_nll_job.is_some()
             || self.diagnostics_job.is_some()
             || self.scenarios.is_busy()
+            || self.caches.bins.is_busy()
             || self.files.busy()
     }
 
@@ -292,7 +289,10 @@ impl WorkbenchApp {
 }
 
 impl eframe::App for WorkbenchApp {
-    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+    fn logic(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
+        if let (Some(stats), Some(secs)) = (&mut self.frame_stats, frame.info().cpu_usage) {
+            stats.record_whole(secs);
+        }
         WorkbenchApp::logic(self, ctx);
     }
 

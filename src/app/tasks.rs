@@ -4,30 +4,59 @@
 //! that panics or ends without a result is reported as failed, never left pending (a pending
 //! task keeps the window repainting).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crossbeam_channel::{Receiver, TryRecvError};
 
 use crate::worker::WakeFn;
 
-/// Set by Cancel; long work may look at it between its parts and stop early.
+/// Set by Cancel; long work may look at it between its parts and stop early. Work made of
+/// several parts also says here which part it has reached, for the status line.
 #[derive(Clone, Default)]
-pub struct CancelFlag(Arc<AtomicBool>);
+pub struct CancelFlag {
+    cancelled: Arc<AtomicBool>,
+    stage: Arc<Mutex<Option<Stage>>>,
+}
+
+/// The part of a task's work in progress: `step` of `of` (from 1), and what it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stage {
+    pub step: usize,
+    pub of: usize,
+    pub name: &'static str,
+}
+
+impl Stage {
+    /// The share of the work done before this part.
+    pub fn fraction_done(&self) -> f32 {
+        (self.step.saturating_sub(1)) as f32 / self.of.max(1) as f32
+    }
+}
 
 impl CancelFlag {
     pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+        self.cancelled.load(Ordering::Relaxed)
     }
 
-    fn cancel(&self) {
-        self.0.store(true, Ordering::Relaxed);
+    pub(crate) fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
     }
 
     /// The flag itself, for core code that takes an `AtomicBool` (the sweep runner).
     pub fn as_atomic(&self) -> &AtomicBool {
-        &self.0
+        &self.cancelled
+    }
+
+    /// The work has reached `stage`.
+    pub fn set_stage(&self, stage: Stage) {
+        *self.stage.lock().unwrap_or_else(|e| e.into_inner()) = Some(stage);
+    }
+
+    /// The last stage set.
+    pub fn stage(&self) -> Option<Stage> {
+        *self.stage.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -98,6 +127,11 @@ impl<T> Task<T> {
     pub fn elapsed_secs(&self) -> f64 {
         self.started.elapsed().as_secs_f64()
     }
+
+    /// The part of the work in progress, if the work says.
+    pub fn stage(&self) -> Option<Stage> {
+        self.cancel.stage()
+    }
 }
 
 #[cfg(test)]
@@ -143,5 +177,29 @@ mod tests {
         task.cancel();
         go_tx.send(()).expect("send");
         assert_eq!(wait(&task), Poll::Done(true));
+    }
+
+    #[test]
+    fn the_stage_the_work_reached_is_seen_while_it_runs() {
+        let (go_tx, go_rx) = crossbeam_channel::bounded::<()>(1);
+        let (reached_tx, reached_rx) = crossbeam_channel::bounded::<()>(1);
+        let task = Task::spawn("reading", None, move |handle| {
+            handle.set_stage(Stage {
+                step: 2,
+                of: 4,
+                name: "choosing the columns",
+            });
+            let _ = reached_tx.send(());
+            let _ = go_rx.recv();
+            Ok(())
+        })
+        .expect("spawn");
+        reached_rx.recv().expect("reached");
+        let stage = task.stage().expect("a stage");
+        assert_eq!((stage.step, stage.name), (2, "choosing the columns"));
+        assert_eq!(stage.fraction_done(), 0.25);
+        assert_eq!(task.poll(), Poll::Pending);
+        go_tx.send(()).expect("send");
+        assert_eq!(wait(&task), Poll::Done(()));
     }
 }

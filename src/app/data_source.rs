@@ -557,8 +557,8 @@ fn full_stats(train: &Dataset, test: Option<&Dataset>) -> Vec<ColumnStats> {
         // Both parts of one source share its columns; were they ever to differ, the training
         // part's statistics are still right.
         Some(test) => train
-            .concat(test)
-            .map_or_else(|_| train.column_stats(), |all| all.column_stats()),
+            .column_stats_with(test)
+            .unwrap_or_else(|_| train.column_stats()),
         None => train.column_stats(),
     }
 }

@@ -199,12 +199,39 @@ impl Dataset {
 
     /// Statistics of every input column, in order, then of the target.
     pub fn column_stats(&self) -> Vec<ColumnStats> {
+        self.stats_over(&[])
+    }
+
+    /// [`Dataset::column_stats`] over the rows of `self` and then `other` (which must have the
+    /// same columns, as for [`Dataset::concat`]), without joining the two: one column at a
+    /// time is copied, not the whole table.
+    pub fn column_stats_with(&self, other: &Dataset) -> Result<Vec<ColumnStats>, DataError> {
+        self.same_columns(other)?;
+        Ok(self.stats_over(&[other]))
+    }
+
+    fn stats_over(&self, more: &[&Dataset]) -> Vec<ColumnStats> {
+        let parts = || std::iter::once(self).chain(more.iter().copied());
         let mut stats = Vec::with_capacity(self.n_inputs() + 1);
-        for (name, column) in self.x_names.iter().zip(self.x.columns()) {
-            stats.push(stats_of(name, column.to_vec()));
+        for (j, name) in self.x_names.iter().enumerate() {
+            let column = parts()
+                .flat_map(|d| d.x.column(j).into_iter().copied())
+                .collect();
+            stats.push(stats_of(name, column));
         }
-        stats.push(stats_of(&self.y_name, self.y.to_vec()));
+        let target = parts().flat_map(|d| d.y.iter().copied()).collect();
+        stats.push(stats_of(&self.y_name, target));
         stats
+    }
+
+    fn same_columns(&self, other: &Dataset) -> Result<(), DataError> {
+        if other.x_names != self.x_names || other.y_name != self.y_name {
+            return Err(DataError::ColumnsDiffer {
+                first: columns_text(self),
+                second: columns_text(other),
+            });
+        }
+        Ok(())
     }
 
     /// The rows at `rows`, in that order (repeats allowed); an empty `rows` is
@@ -238,12 +265,7 @@ impl Dataset {
     /// The rows of `self` followed by those of `other`, which must have the same columns
     /// ([`DataError::ColumnsDiffer`] otherwise).
     pub fn concat(&self, other: &Dataset) -> Result<Dataset, DataError> {
-        if other.x_names != self.x_names || other.y_name != self.y_name {
-            return Err(DataError::ColumnsDiffer {
-                first: columns_text(self),
-                second: columns_text(other),
-            });
-        }
+        self.same_columns(other)?;
         // Both have the same columns, so the shapes fit; the error arm only keeps this free
         // of a panic. Rows of finite values: nothing left to check.
         let shape_error = |_impossible| DataError::ArrayShapeMismatch {
@@ -491,6 +513,26 @@ mod tests {
         let empty =
             Dataset::from_arrays(vec![], "y".into(), Array2::zeros((0, 0)), Array1::zeros(0));
         assert!(matches!(empty, Err(DataError::EmptyDataset)));
+    }
+
+    #[test]
+    fn statistics_over_two_parts_are_those_of_the_joined_rows() {
+        let train = Dataset::new(
+            vec!["a".into()],
+            "y".into(),
+            vec![1.0, 5.0, 2.0],
+            vec![0.5, 0.25, 4.0],
+        )
+        .unwrap();
+        let test = train.subset(&[2, 0]).unwrap();
+        assert_eq!(
+            train.column_stats_with(&test).unwrap(),
+            train.concat(&test).unwrap().column_stats()
+        );
+        assert!(matches!(
+            train.column_stats_with(&train.without_inputs()),
+            Err(DataError::ColumnsDiffer { .. })
+        ));
     }
 
     #[test]

@@ -91,7 +91,9 @@ pub fn loss_plot_ui(
     Plot::new("loss plot")
         .legend(super::widgets::legend(Corner::RightTop))
         .custom_x_axes(super::widgets::x_axis("epoch"))
-        .y_axis_label("NLL")
+        // A loss curve spans a few hundredths of a nat: powers of ten alone label it once.
+        .custom_y_axes(super::widgets::fives_y_axis("NLL"))
+        .y_grid_spacer(super::widgets::fives_grid_spacer())
         .allow_scroll(false)
         .allow_zoom(false)
         .allow_drag(false)
